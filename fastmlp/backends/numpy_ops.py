@@ -1,0 +1,224 @@
+"""Reference backend: every op in plain vectorised NumPy, written to read like the maths.
+
+Conventions shared with ``numba_ops`` (a test checks the signatures match):
+
+- Shapes are batch-first: ``x`` is ``(n, n_in)``, ``W`` is ``(n_in, n_out)``, ``b`` is ``(n_out,)``.
+- Every op writes its result into caller-provided arrays (``out``, ``dx``, ...) of the operands'
+  dtype, so that buffers can be allocated once and reused on every step.
+- Integer class labels ``y`` are ``(n,)`` int64 in ``[0, k)``.
+- Optimizer updates modify ``param`` and the state arrays in place, with PyTorch's semantics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --------------------------------------------------------------------------- dense
+
+
+def dense_forward(x, W, b, out):
+    """Affine map ``out = x @ W + b``.
+
+    Parameters
+    ----------
+    x : (n, n_in) array
+    W : (n_in, n_out) array
+    b : (n_out,) array or None
+        None for a layer without bias.
+    out : (n, n_out) array, written.
+    """
+    np.matmul(x, W, out=out)
+    if b is not None:
+        out += b
+
+
+def dense_backward(x, W, dz, dx, dW, db):
+    """Gradients of a dense layer given ``dz = dL/d(x @ W + b)``.
+
+    Parameters
+    ----------
+    x : (n, n_in) array
+        The layer's input from the forward pass.
+    W : (n_in, n_out) array
+    dz : (n, n_out) array
+    dx : (n, n_in) array or None
+        Written with ``dz @ W.T``; None skips it (the first layer needs no input gradient).
+    dW : (n_in, n_out) array, written with ``x.T @ dz``.
+    db : (n_out,) array or None, written with the column sums of ``dz``.
+    """
+    np.matmul(x.T, dz, out=dW)
+    if db is not None:
+        np.sum(dz, axis=0, out=db)
+    if dx is not None:
+        np.matmul(dz, W.T, out=dx)
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def relu_forward(z, out):
+    """``out = max(z, 0)``; z and out are ``(n, m)``."""
+    np.maximum(z, 0, out=out)
+
+
+def relu_backward(z, da, out):
+    """``out = da * [z > 0]``; z, da and out are ``(n, m)``."""
+    np.multiply(da, z > 0, out=out)
+
+
+def leaky_relu_forward(z, alpha, out):
+    """``out = z`` where ``z > 0``, else ``alpha * z``; arrays are ``(n, m)``."""
+    np.multiply(z, np.where(z > 0, 1.0, alpha).astype(z.dtype, copy=False), out=out)
+
+
+def leaky_relu_backward(z, alpha, da, out):
+    """``out = da * (1 if z > 0 else alpha)``; arrays are ``(n, m)``."""
+    np.multiply(da, np.where(z > 0, 1.0, alpha).astype(z.dtype, copy=False), out=out)
+
+
+def sigmoid_forward(z, out):
+    """Logistic ``out = 1 / (1 + exp(-z))``, without overflow for large ``|z|``; ``(n, m)``."""
+    # exp(-|z|) never overflows; the two branches are algebraically equal.
+    e = np.exp(-np.abs(z))
+    np.divide(np.where(z >= 0, 1, e), 1 + e, out=out)
+
+
+def sigmoid_backward(a, da, out):
+    """``out = da * a * (1 - a)`` where ``a = sigmoid(z)``; arrays are ``(n, m)``."""
+    np.multiply(da, a * (1 - a), out=out)
+
+
+def tanh_forward(z, out):
+    """``out = tanh(z)``; arrays are ``(n, m)``."""
+    np.tanh(z, out=out)
+
+
+def tanh_backward(a, da, out):
+    """``out = da * (1 - a**2)`` where ``a = tanh(z)``; arrays are ``(n, m)``."""
+    np.multiply(da, 1 - a * a, out=out)
+
+
+def softmax_forward(z, out):
+    """Row-wise softmax of logits ``z`` ``(n, k)`` into ``out`` ``(n, k)``."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    np.exp(shifted, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def softmax_xent(logits, y, probs):
+    """Softmax cross-entropy, fused and log-sum-exp stable.
+
+    Parameters
+    ----------
+    logits : (n, k) array
+    y : (n,) int64 array of class indices in ``[0, k)``.
+    probs : (n, k) array, written with ``softmax(logits)`` for the backward pass.
+
+    Returns
+    -------
+    float
+        The batch mean of ``logsumexp(logits_i) - logits_i[y_i]``.
+    """
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    np.exp(shifted, out=probs)
+    sums = probs.sum(axis=1, keepdims=True)
+    probs /= sums
+    log_likelihood = shifted[np.arange(len(y)), y] - np.log(sums[:, 0])
+    return float(-np.mean(log_likelihood, dtype=np.float64))
+
+
+def softmax_xent_backward(probs, y, dlogits):
+    """Gradient of the mean cross-entropy: ``dlogits = (probs - onehot(y)) / n``; ``(n, k)``."""
+    n = len(y)
+    np.divide(probs, n, out=dlogits)
+    dlogits[np.arange(n), y] -= 1 / n
+
+
+def mse(pred, target):
+    """Mean squared error over every element of ``pred`` and ``target`` ``(n, k)``; a float."""
+    diff = pred - target
+    return float(np.mean(diff * diff, dtype=np.float64))
+
+
+def mse_backward(pred, target, dpred):
+    """``dpred = 2 (pred - target) / (n k)``, the gradient of :func:`mse`; arrays ``(n, k)``."""
+    np.subtract(pred, target, out=dpred)
+    dpred *= 2 / pred.size
+
+
+# --------------------------------------------------------------------------- dropout
+
+
+def dropout_forward(x, mask, out):
+    """``out = x * mask``; the mask holds ``0`` or ``1 / (1 - p)`` (inverted dropout); ``(n, m)``."""
+    np.multiply(x, mask, out=out)
+
+
+def dropout_backward(da, mask, out):
+    """``out = da * mask``, the same mask as the forward pass; ``(n, m)``."""
+    np.multiply(da, mask, out=out)
+
+
+# --------------------------------------------------------------------------- optimizers
+
+
+def sgd_update(param, grad, velocity, lr, momentum, nesterov, weight_decay):
+    """One SGD step in place, as ``torch.optim.SGD`` (dampening 0).
+
+    Parameters
+    ----------
+    param, grad, velocity : arrays of one shape
+        ``velocity`` is the momentum buffer (zeros before the first step); unused when
+        ``momentum == 0``.
+    lr, momentum, weight_decay : float
+    nesterov : bool
+    """
+    g = grad + weight_decay * param if weight_decay else grad
+    if momentum:
+        velocity *= momentum
+        velocity += g
+        g = g + momentum * velocity if nesterov else velocity
+    param -= lr * g
+
+
+def rmsprop_update(param, grad, sq_avg, lr, rho, eps, weight_decay):
+    """One RMSprop step in place, as ``torch.optim.RMSprop`` (``alpha`` is ``rho`` here).
+
+    ``sq_avg = rho * sq_avg + (1 - rho) * g**2``; ``param -= lr * g / (sqrt(sq_avg) + eps)``.
+    All arrays share ``param``'s shape.
+    """
+    g = grad + weight_decay * param if weight_decay else grad
+    sq_avg *= rho
+    sq_avg += (1 - rho) * g * g
+    param -= lr * g / (np.sqrt(sq_avg) + eps)
+
+
+def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay, decoupled):
+    """One Adam (or AdamW, ``decoupled=True``) step in place, as ``torch.optim.Adam[W]``.
+
+    Parameters
+    ----------
+    param, grad, m, v : arrays of one shape
+        ``m`` and ``v`` are the first and second moment estimates (zeros before step 1).
+    lr, beta1, beta2, eps, weight_decay : float
+    step : int
+        The 1-based number of this step, for bias correction.
+    decoupled : bool
+        True shrinks the weights directly (``param *= 1 - lr * weight_decay``, AdamW);
+        False adds ``weight_decay * param`` to the gradient (L2, Adam).
+    """
+    if weight_decay and decoupled:
+        param *= 1 - lr * weight_decay
+        g = grad
+    else:
+        g = grad + weight_decay * param if weight_decay else grad
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g * g
+    step_size = lr / (1 - beta1**step)
+    denom = np.sqrt(v) / np.sqrt(1 - beta2**step) + eps
+    param -= step_size * m / denom
