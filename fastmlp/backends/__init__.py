@@ -33,6 +33,7 @@ OPS = (
     "sgd_update",
     "rmsprop_update",
     "adam_update",
+    "numerical_gradient",
 )
 
 BACKENDS = {"numba": "fastmlp.backends.numba_ops", "numpy": "fastmlp.backends.numpy_ops"}

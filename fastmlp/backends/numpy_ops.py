@@ -222,3 +222,8 @@ def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay, de
     step_size = lr / (1 - beta1**step)
     denom = np.sqrt(v) / np.sqrt(1 - beta2**step) + eps
     param -= step_size * m / denom
+
+
+# --------------------------------------------------------------------------- gradients
+
+from ._numgrad_numpy import numerical_gradient  # noqa: E402, F401  (the plain reference loop)

@@ -1,0 +1,11 @@
+"""Reference central-difference gradients: the plain loop, one full forward pass per evaluation."""
+
+from __future__ import annotations
+
+
+def numerical_gradient(X, target, weights, biases, activations, alphas, loss, eps):
+    """Central-difference gradient of the loss over every weight and bias (float64).
+
+    Placeholder signature; implemented in the numerical-gradient work.
+    """
+    raise NotImplementedError("numerical_gradient is not implemented yet")
