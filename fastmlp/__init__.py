@@ -1,3 +1,25 @@
-"""fastmlp: multilayer perceptrons on the CPU, with a NumPy reference path and a fast Numba path."""
+"""fastmlp: multilayer perceptrons on the CPU, with a NumPy reference path and a fast Numba path.
+
+>>> import fastmlp
+>>> model = fastmlp.MLP([64, 32, 10], seed=0)
+>>> history = model.fit(X, y, epochs=20, batch_size=64, optimizer=fastmlp.Adam(1e-3))
+"""
 
 __version__ = "0.1.0"
+
+from .backends import available_backends, get_backend
+from .callbacks import Callback, EarlyStopping, History
+from .gradients import GradientReport, check_gradients
+from .layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .losses import MeanSquaredError, SoftmaxCrossEntropy
+from .model import MLP, Sequential
+from .optim import SGD, Adam, AdamW, CosineDecay, ExponentialDecay, RMSprop, StepDecay
+from .serialization import ModelFileError, load
+
+__all__ = [
+    "MLP", "SGD", "Adam", "AdamW", "Callback", "CosineDecay", "Dense", "Dropout",
+    "EarlyStopping", "ExponentialDecay", "GradientReport", "History", "LeakyReLU",
+    "MeanSquaredError", "ModelFileError", "RMSprop", "ReLU", "Sequential", "Sigmoid",
+    "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "__version__", "available_backends",
+    "check_gradients", "get_backend", "load",
+]

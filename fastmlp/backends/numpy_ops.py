@@ -153,7 +153,7 @@ def mse_backward(pred, target, dpred):
 
 
 def dropout_forward(x, mask, out):
-    """``out = x * mask``; the mask holds ``0`` or ``1 / (1 - p)`` (inverted dropout); ``(n, m)``."""
+    """``out = x * mask``, mask holding ``0`` or ``1 / (1 - p)`` (inverted dropout); ``(n, m)``."""
     np.multiply(x, mask, out=out)
 
 

@@ -1,0 +1,188 @@
+"""Analytic (backprop) and numerical (central-difference) gradients, and the check between them.
+
+Numerical gradients are always taken in float64 on a copy of the model, with dropout off:
+for every parameter θᵢ, ``(L(θ + h eᵢ) − L(θ − h eᵢ)) / 2h``. The model's backend computes
+them: the NumPy reference runs a full forward pass per evaluation, the Numba path computes
+the same losses while recomputing only what a perturbation changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_positive_number
+from .layers import Activation, Dense, Dropout, LeakyReLU
+
+
+def analytic_gradients(model, X, y):
+    """Backpropagated gradients of the mean loss, in the model's dtype, dropout off.
+
+    ``X`` and ``y`` are already validated. Returns copies aligned with ``model.parameters()``.
+    """
+    out = model._forward(X, training=False)
+    model._loss.forward(model.ops, out, y)
+    model._backward(model._loss.backward(model.ops))
+    return [np.copy(g) for g in model._grads]
+
+
+def network_spec(model):
+    """The plain-array description the backends' ``numerical_gradient`` takes, or None.
+
+    Returns ``(weights, biases, activations, alphas)`` as float64 copies, or None when the
+    layer stack is not "Dense, at most one activation, Dense, ..." (e.g. two activations
+    in a row); dropout layers are skipped since gradients are taken with dropout off.
+    """
+    weights, biases, activations, alphas = [], [], [], []
+    for layer in model._network:
+        if isinstance(layer, Dense):
+            weights.append(np.array(layer.W, dtype=np.float64))
+            biases.append(np.array(layer.b, dtype=np.float64) if layer.bias
+                          else np.zeros(layer.n_out))
+            activations.append("identity")
+            alphas.append(0.0)
+        elif isinstance(layer, Dropout):
+            continue
+        elif isinstance(layer, Activation) and activations[-1] == "identity":
+            activations[-1] = layer.op
+            alphas[-1] = layer.alpha if isinstance(layer, LeakyReLU) else 0.0
+        else:
+            return None
+    return weights, biases, activations, alphas
+
+
+def numerical_gradients(model, X, y, eps=1e-5, with_kinks=False):
+    """Central-difference gradients in float64, a list aligned with ``model.parameters()``.
+
+    With ``with_kinks=True`` also returns a list of boolean masks (or None where unknown):
+    True where the ±h perturbation moves a ReLU pre-activation across zero.
+    """
+    eps = float(check_positive_number(eps, "eps"))
+    spec = network_spec(model)
+    if spec is None:
+        grads, kinks = _by_full_forward_passes(model, X, y, eps), None
+    else:
+        weights, biases, activations, alphas = spec
+        target = y if model.is_classifier else np.asarray(y, dtype=np.float64)
+        X64 = np.ascontiguousarray(X, dtype=np.float64)
+        gW, gb, kW, kb = model.ops.numerical_gradient(X64, target, weights, biases, activations,
+                                                      alphas, model.loss, eps)
+        grads, kinks = [], []
+        for layer, g_w, g_b, k_w, k_b in zip(_dense_layers(model), gW, gb, kW, kb):
+            grads.append(g_w)
+            kinks.append(k_w)
+            if layer.bias:
+                grads.append(g_b)
+                kinks.append(k_b)
+    return (grads, kinks) if with_kinks else grads
+
+
+def _dense_layers(model):
+    return [layer for layer in model._network if isinstance(layer, Dense)]
+
+
+def _by_full_forward_passes(model, X, y, eps):
+    """The plain loop on a float64 NumPy copy, for stacks the backends' spec cannot express."""
+    twin = model.copy(dtype="float64", backend="numpy")
+    X64 = np.ascontiguousarray(X, dtype=np.float64)
+    y64 = y if model.is_classifier else np.asarray(y, dtype=np.float64)
+
+    def loss():
+        return twin._loss.forward(twin.ops, twin._forward(X64), y64)
+
+    grads = []
+    for param in twin.parameters():
+        grad = np.empty_like(param)
+        flat, gflat = param.reshape(-1), grad.reshape(-1)
+        for i in range(flat.size):
+            saved = flat[i]
+            flat[i] = saved + eps
+            plus = loss()
+            flat[i] = saved - eps
+            minus = loss()
+            flat[i] = saved
+            gflat[i] = (plus - minus) / (2 * eps)
+        grads.append(grad)
+    return grads
+
+
+def relative_error(a, b):
+    """Element-wise ``|a − b| / max(|a| + |b|, 1e-8)``."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-8)
+
+
+class GradientReport:
+    """Per parameter array: max and median relative error, kinks, error away from kinks.
+
+    ``rows`` is a list of dicts with keys ``name``, ``shape``, ``max_error``,
+    ``median_error``, ``kinks`` (coordinates whose ±h perturbation crosses a ReLU kink,
+    or None when unknown) and ``max_error_off_kinks``. ``str(report)`` is a table.
+    """
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    @property
+    def max_error(self):
+        """The largest relative error over every coordinate."""
+        return max(row["max_error"] for row in self.rows)
+
+    @property
+    def max_error_off_kinks(self):
+        """The largest relative error over coordinates not at a ReLU kink."""
+        return max(row["max_error_off_kinks"] for row in self.rows)
+
+    def __str__(self):
+        lines = [f"{'param':<6} {'shape':<12} {'max rel err':>12} {'median':>10} "
+                 f"{'kinks':>6} {'max off kinks':>14}"]
+        for r in self.rows:
+            kinks = "?" if r["kinks"] is None else str(r["kinks"])
+            lines.append(f"{r['name']:<6} {str(r['shape']):<12} {r['max_error']:>12.3e} "
+                         f"{r['median_error']:>10.2e} {kinks:>6} "
+                         f"{r['max_error_off_kinks']:>14.3e}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def check_gradients(model, X, y, eps=1e-5):
+    """Compare backprop against central differences, both in float64, parameter by parameter.
+
+    Parameters
+    ----------
+    model : Sequential
+    X : (n, n_in) array-like
+    y : labels or targets, as for ``fit``
+    eps : float
+        The central-difference step h.
+
+    Returns
+    -------
+    GradientReport
+    """
+    X, y = model._check_Xy(X, y)
+    twin = model.copy(dtype="float64")
+    X64 = np.ascontiguousarray(X, dtype=np.float64)
+    y64 = y if model.is_classifier else np.asarray(y, dtype=np.float64)
+    analytic = analytic_gradients(twin, X64, y64)
+    numerical, kinks = numerical_gradients(twin, X64, y64, eps=eps, with_kinks=True)
+    names = _param_names(model)
+    rows = []
+    for i, (a, n) in enumerate(zip(analytic, numerical)):
+        err = relative_error(a, n)
+        mask = None if kinks is None else np.asarray(kinks[i], dtype=bool)
+        off = err if mask is None else err[~mask]
+        rows.append({"name": names[i], "shape": a.shape, "max_error": float(err.max()),
+                     "median_error": float(np.median(err)),
+                     "kinks": None if mask is None else int(mask.sum()),
+                     "max_error_off_kinks": float(off.max()) if off.size else 0.0})
+    return GradientReport(rows)
+
+
+def _param_names(model):
+    names = []
+    for k, layer in enumerate(_dense_layers(model), start=1):
+        names.append(f"W{k}")
+        if layer.bias:
+            names.append(f"b{k}")
+    return names

@@ -1,0 +1,314 @@
+"""Sequential / MLP: a stack of layers with a loss, on one backend.
+
+The model owns the layers, the loss, the backend ops and a seeded random generator (weight
+initialisation, shuffling and dropout masks all draw from it, so one seed reproduces a whole
+run bit for bit on a given backend). Training itself lives in :mod:`fastmlp.training`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _validation as check
+from .backends import BACKENDS, get_backend
+from .layers import ACTIVATIONS, Dense, Dropout, Layer, LeakyReLU, Softmax
+from .losses import LOSSES
+
+#: Rows per chunk in predict/evaluate: bounds memory on large inputs, big enough for BLAS.
+_INFERENCE_BATCH = 4096
+
+
+class Sequential:
+    """A feed-forward network: layers applied in order, then a loss.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The first must be :class:`Dense` (it fixes the number of input features). A trailing
+        :class:`Softmax` is fused with ``loss="cross_entropy"``.
+    loss : {"cross_entropy", "mse"}
+        Softmax cross-entropy on the last layer's outputs (classification, integer or one-hot
+        labels) or mean squared error (regression, identity output).
+    backend : {"numba", "numpy"}
+        The fast path or the NumPy reference path; :meth:`to_backend` switches later.
+    dtype : {"float32", "float64"}
+    seed : int or None
+        Seeds initialisation, shuffling and dropout.
+    """
+
+    def __init__(self, layers, loss="cross_entropy", backend="numba", dtype="float32", seed=None):
+        self.layers = _check_layers(layers)
+        self.loss = check.check_choice(loss, LOSSES, "loss")
+        self.dtype = check.check_dtype(dtype)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+                                 or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+        check.check_choice(backend, BACKENDS, "backend")
+
+        width = self.layers[0].n_in
+        for layer in self.layers:
+            width = layer.build(width, self.dtype, self._rng)
+        self.n_inputs, self.n_outputs = self.layers[0].n_in, width
+        # A trailing Softmax is folded into the loss: the network computes logits.
+        fused = isinstance(self.layers[-1], Softmax)
+        if fused and self.loss != "cross_entropy":
+            raise ValueError(f"a final Softmax layer only goes with loss='cross_entropy', not "
+                             f"{self.loss!r}; drop the Softmax for regression")
+        self._network = self.layers[:-1] if fused else list(self.layers)
+        self._loss = LOSSES[self.loss]()
+        if self.is_classifier and self.n_outputs < 2:
+            raise ValueError(f"cross_entropy needs one output per class (at least 2), but the last "
+                             f"layer has {self.n_outputs}; for two classes use 2 outputs")
+        self._params = [p for layer in self._network for p in layer.params()]
+        self._grads = [g for layer in self._network for g in layer.grads()]
+        self.optimizer = None
+        self.stop_training = False
+        self.to_backend(backend)
+
+    # ------------------------------------------------------------------ structure
+
+    @property
+    def is_classifier(self):
+        """True for cross-entropy models: targets are labels, predictions are argmaxes."""
+        return LOSSES[self.loss].is_classification
+
+    def parameters(self):
+        """The trainable arrays ``[W1, b1, W2, b2, ...]`` (updated in place by training)."""
+        return list(self._params)
+
+    def count_params(self):
+        """The number of trainable scalars."""
+        return int(sum(p.size for p in self._params))
+
+    def to_backend(self, name):
+        """Run every later computation on backend ``name``; the weights stay as they are.
+
+        Returns the model, so ``model.to_backend("numpy").predict(X)`` works.
+        """
+        self.ops = get_backend(name)
+        self.backend = name
+        for layer in self.layers:
+            layer.bind(self.ops)
+        return self
+
+    def summary(self):
+        """A table of layers, output widths and parameter counts, as a string."""
+        rows = [("layer", "output", "params")]
+        for layer in self.layers:
+            rows.append((repr(layer), str(layer.n_out), str(sum(p.size for p in layer.params()))))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+        lines.insert(1, "-" * len(lines[0]))
+        lines.append(f"total params: {self.count_params():,}  loss: {self.loss}  "
+                     f"backend: {self.backend}  dtype: {np.dtype(self.dtype).name}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        layers = ", ".join(repr(layer) for layer in self.layers)
+        return (f"Sequential([{layers}], loss={self.loss!r}, backend={self.backend!r}, "
+                f"dtype={np.dtype(self.dtype).name!r})")
+
+    # ------------------------------------------------------------------ input checks
+
+    def _check_X(self, X):
+        return check.check_X(X, self.n_inputs, self.layers[0].describe(), self.dtype)
+
+    def _check_y(self, y):
+        if self.is_classifier:
+            return check.check_labels(y, self.n_outputs)
+        return check.check_targets(y, self.n_outputs, self.dtype)
+
+    def _check_Xy(self, X, y):
+        X = self._check_X(X)
+        y = self._check_y(y)
+        check.check_lengths(X, y)
+        return X, y
+
+    # ------------------------------------------------------------------ passes
+
+    def _forward(self, x, training=False):
+        for layer in self._network:
+            x = layer.forward(x, training)
+        return x
+
+    def _backward(self, dout):
+        for i in range(len(self._network) - 1, -1, -1):
+            dout = self._network[i].backward(dout, need_dx=i > 0)
+
+    def _outputs(self, X, fn):
+        """Apply ``fn(outputs_of_chunk) -> array`` chunk by chunk and stack the results."""
+        parts = []
+        for start in range(0, len(X), _INFERENCE_BATCH):
+            parts.append(fn(self._forward(X[start:start + _INFERENCE_BATCH])))
+        return np.concatenate(parts)
+
+    # ------------------------------------------------------------------ inference
+
+    def predict(self, X):
+        """Class labels ``(n,)`` int64 for classifiers; outputs ``(n, n_out)`` for regression."""
+        X = self._check_X(X)
+        if self.is_classifier:
+            return self._outputs(X, lambda logits: logits.argmax(axis=1))
+        return self._outputs(X, np.copy)
+
+    def predict_proba(self, X):
+        """Class probabilities ``(n, n_classes)`` (softmax of the outputs); classifiers only."""
+        if not self.is_classifier:
+            raise ValueError("predict_proba needs a classifier (loss='cross_entropy'); this model "
+                             "has loss='mse', use predict")
+        X = self._check_X(X)
+
+        def softmax(logits):
+            probs = np.empty_like(logits)
+            self.ops.softmax_forward(logits, probs)
+            return probs
+
+        return self._outputs(X, softmax)
+
+    def evaluate(self, X, y):
+        """Mean loss (and accuracy for classifiers) on ``X, y``.
+
+        Returns
+        -------
+        dict
+            ``{"loss": float, "accuracy": float}`` (no accuracy for regression).
+        """
+        X, y = self._check_Xy(X, y)
+        return self._evaluate(X, y)
+
+    def _evaluate(self, X, y):
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(X), _INFERENCE_BATCH):
+            xb, yb = X[start:start + _INFERENCE_BATCH], y[start:start + _INFERENCE_BATCH]
+            out = self._forward(xb)
+            total_loss += self._loss.forward(self.ops, out, yb) * len(xb)
+            if self.is_classifier:
+                correct += int(np.count_nonzero(out.argmax(axis=1) == yb))
+        result = {"loss": total_loss / len(X)}
+        if self.is_classifier:
+            result["accuracy"] = correct / len(X)
+        return result
+
+    def score(self, X, y):
+        """Accuracy for classifiers, R² (coefficient of determination) for regression."""
+        X, y = self._check_Xy(X, y)
+        if self.is_classifier:
+            return self._evaluate(X, y)["accuracy"]
+        pred = self._outputs(X, np.copy).astype(np.float64)
+        residual = ((y - pred) ** 2).sum()
+        total = ((y - y.mean(axis=0)) ** 2).sum()
+        return float(1.0 - residual / total) if total > 0 else float(residual == 0)
+
+    # ------------------------------------------------------------------ training, gradients, io
+
+    def fit(self, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
+            validation_data=None, verbose=1, callbacks=None):
+        """Train on ``X (n, n_in)`` and ``y``; see :func:`fastmlp.training.fit`."""
+        from .training import fit
+
+        return fit(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                   shuffle=shuffle, validation_data=validation_data, verbose=verbose,
+                   callbacks=callbacks)
+
+    def gradients(self, X, y, method="analytic", eps=1e-5):
+        """Gradients of the mean loss, a list aligned with :meth:`parameters`.
+
+        ``method="analytic"`` backpropagates in the model's dtype; ``"numerical"`` takes
+        central differences over every parameter in float64 on a copy (dropout is off
+        for both). See :mod:`fastmlp.gradients`.
+        """
+        from .gradients import analytic_gradients, numerical_gradients
+
+        check.check_choice(method, ("analytic", "numerical"), "gradient method")
+        X, y = self._check_Xy(X, y)
+        if method == "analytic":
+            return analytic_gradients(self, X, y)
+        return numerical_gradients(self, X, y, eps=eps)
+
+    def copy(self, dtype=None, backend=None):
+        """An independent copy, optionally in another dtype or on another backend."""
+        from .serialization import model_from_config
+
+        twin = model_from_config(self.config(), dtype=dtype, backend=backend)
+        for mine, theirs in zip(self._params, twin._params):
+            theirs[...] = mine
+        return twin
+
+    def config(self):
+        """The architecture as JSON-serialisable data (no weights)."""
+        return {"layers": [{"type": type(layer).__name__, **layer.config()}
+                           for layer in self.layers],
+                "loss": self.loss, "dtype": np.dtype(self.dtype).name, "backend": self.backend,
+                "seed": self.seed}
+
+    def save(self, path):
+        """Write architecture and weights to ``path`` (npz + JSON header, no pickle)."""
+        from .serialization import save
+
+        save(self, path)
+
+
+def _check_layers(layers):
+    if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)) or not layers:
+        raise TypeError("layers must be a non-empty list of layers, e.g. "
+                        "[Dense(784, 128), ReLU(), Dense(128, 10)]")
+    for i, layer in enumerate(layers):
+        if isinstance(layer, type) and issubclass(layer, Layer):
+            raise TypeError(f"layer {i} is the class {layer.__name__}, not an instance; "
+                            f"write {layer.__name__}() instead")
+        if not isinstance(layer, Layer):
+            raise TypeError(f"layer {i} is {type(layer).__name__} {layer!r}, not a fastmlp layer")
+    if len({id(layer) for layer in layers}) != len(layers):
+        raise ValueError("the same layer object appears twice; create a new layer for each "
+                         "position (layers hold their own weights and buffers)")
+    if not isinstance(layers[0], Dense):
+        raise ValueError(f"the first layer must be Dense (it fixes the number of input "
+                         f"features), got {layers[0]!r}")
+    for i, layer in enumerate(layers[:-1]):
+        if isinstance(layer, Softmax):
+            raise ValueError(f"Softmax may only be the last layer (it is fused with the "
+                             f"cross-entropy loss), found it at position {i}")
+    return list(layers)
+
+
+class MLP(Sequential):
+    """Shorthand: ``MLP([784, 128, 10])`` is Dense(784→128), activation, Dense(128→10).
+
+    Parameters
+    ----------
+    sizes : list of int
+        Widths from the input to the output, at least two.
+    activation : {"relu", "leaky_relu", "sigmoid", "tanh"}
+        Between every pair of Dense layers.
+    dropout : float in [0, 1)
+        Dropout after each hidden activation (0 adds none).
+    init : str or float or None
+        Weight initialiser; None picks "he" for ReLU-like activations, "xavier" otherwise.
+    alpha : float
+        Leaky-ReLU slope.
+    loss, backend, dtype, seed
+        As :class:`Sequential`.
+    """
+
+    def __init__(self, sizes, activation="relu", dropout=0.0, init=None, alpha=0.01,
+                 loss="cross_entropy", backend="numba", dtype="float32", seed=None):
+        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+            raise ValueError(f"sizes must list at least the input and output widths, e.g. "
+                             f"[784, 128, 10]; got {sizes!r}")
+        check.check_choice(activation, ACTIVATIONS, "activation")
+        check.check_fraction(dropout, "dropout")
+        if init is None:
+            init = "he" if activation in ("relu", "leaky_relu") else "xavier"
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Dense(n_in, n_out, init=init))
+            if i < len(sizes) - 2:
+                layers.append(LeakyReLU(alpha) if activation == "leaky_relu"
+                              else ACTIVATIONS[activation]())
+                if dropout:
+                    layers.append(Dropout(dropout))
+        super().__init__(layers, loss=loss, backend=backend, dtype=dtype, seed=seed)

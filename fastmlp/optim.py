@@ -1,0 +1,237 @@
+"""Optimizers (SGD, RMSprop, Adam, AdamW) and learning-rate schedules.
+
+An optimizer keeps its state as plain lists of arrays aligned with the model's parameters
+and updates the parameters in place through the backend's ``*_update`` ops, with PyTorch's
+semantics. ``lr`` is a float or a schedule: any callable ``epoch -> learning rate``, such as
+:class:`StepDecay`, :class:`ExponentialDecay` or :class:`CosineDecay` below.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ._validation import check_choice, check_fraction, check_positive_number
+
+
+def _check_lr(lr):
+    if callable(lr):
+        return lr
+    return float(check_positive_number(lr, "learning rate (lr)"))
+
+
+class Optimizer:
+    """Base class. Subclasses list their state arrays in ``state_names`` and define ``_update``."""
+
+    state_names = ()
+
+    def __init__(self, lr, weight_decay=0.0):
+        self.lr = _check_lr(lr)
+        self.weight_decay = float(check_positive_number(weight_decay, "weight_decay",
+                                                        allow_zero=True))
+        self.iterations = 0
+        self._params = None
+        self.state = {}
+        self.current_lr = self.lr_at(0)
+
+    def lr_at(self, epoch):
+        """The learning rate for ``epoch`` (0-based): ``lr`` itself or ``lr(epoch)``."""
+        if not callable(self.lr):
+            return self.lr
+        value = self.lr(epoch)
+        if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"the learning-rate schedule returned {value!r} for epoch {epoch}; "
+                             "a schedule must return a finite number >= 0")
+        return float(value)
+
+    def start_epoch(self, epoch):
+        """Set the learning rate for ``epoch``; the model calls this before each epoch."""
+        self.current_lr = self.lr_at(epoch)
+
+    def bind(self, params):
+        """Attach to a parameter list; a new list (another model) gets fresh zero state."""
+        same = self._params is not None and len(self._params) == len(params) and all(
+            a is b for a, b in zip(self._params, params))
+        if not same:
+            self._params = list(params)
+            self.state = {name: [np.zeros_like(p) for p in params] for name in self.state_names}
+            self.iterations = 0
+
+    def step(self, params, grads, ops):
+        """Update every parameter in place from its gradient."""
+        self.iterations += 1
+        lr = self.current_lr
+        for i, (param, grad) in enumerate(zip(params, grads)):
+            self._update(ops, param, grad, [self.state[name][i] for name in self.state_names], lr)
+
+    def config(self):
+        """The constructor arguments (schedules are shown by their repr)."""
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum, as ``torch.optim.SGD``.
+
+    Parameters
+    ----------
+    lr : float or callable
+        Learning rate, or a schedule ``epoch -> lr``.
+    momentum : float in [0, 1)
+    nesterov : bool
+        Nesterov momentum; needs ``momentum > 0``.
+    weight_decay : float
+        L2 penalty: ``weight_decay * param`` is added to the gradient.
+    """
+
+    state_names = ("velocity",)
+
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
+        self.momentum = check_fraction(momentum, "momentum")
+        if nesterov and not self.momentum:
+            raise ValueError("nesterov=True needs momentum > 0, e.g. SGD(lr, momentum=0.9, "
+                             "nesterov=True)")
+        self.nesterov = bool(nesterov)
+        super().__init__(lr, weight_decay)
+
+    def _update(self, ops, param, grad, state, lr):
+        ops.sgd_update(param, grad, state[0], lr, self.momentum, self.nesterov,
+                       self.weight_decay)
+
+    def config(self):
+        return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov,
+                "weight_decay": self.weight_decay}
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop`` (``rho`` is PyTorch's ``alpha``).
+
+    Parameters
+    ----------
+    lr : float or callable
+    rho : float in [0, 1)
+        Decay of the running mean of squared gradients.
+    eps : float
+        Added to the root mean square, for stability.
+    weight_decay : float
+        L2 penalty added to the gradient.
+    """
+
+    state_names = ("sq_avg",)
+
+    def __init__(self, lr=0.001, rho=0.9, eps=1e-7, weight_decay=0.0):
+        self.rho = check_fraction(rho, "rho")
+        self.eps = float(check_positive_number(eps, "eps"))
+        super().__init__(lr, weight_decay)
+
+    def _update(self, ops, param, grad, state, lr):
+        ops.rmsprop_update(param, grad, state[0], lr, self.rho, self.eps, self.weight_decay)
+
+    def config(self):
+        return {"lr": self.lr, "rho": self.rho, "eps": self.eps,
+                "weight_decay": self.weight_decay}
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam``; ``decoupled=True`` gives AdamW.
+
+    Parameters
+    ----------
+    lr : float or callable
+    beta1, beta2 : float in [0, 1)
+        Decay rates of the first and second moment estimates.
+    eps : float
+    weight_decay : float
+        L2 penalty added to the gradient, or with ``decoupled=True`` a direct shrink
+        ``param *= 1 - lr * weight_decay`` (AdamW).
+    decoupled : bool
+    """
+
+    state_names = ("m", "v")
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+                 decoupled=False):
+        self.beta1 = check_fraction(beta1, "beta1")
+        self.beta2 = check_fraction(beta2, "beta2")
+        self.eps = float(check_positive_number(eps, "eps"))
+        self.decoupled = bool(decoupled)
+        super().__init__(lr, weight_decay)
+
+    def _update(self, ops, param, grad, state, lr):
+        ops.adam_update(param, grad, state[0], state[1], lr, self.beta1, self.beta2, self.eps,
+                        self.iterations, self.weight_decay, self.decoupled)
+
+    def config(self):
+        return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
+                "weight_decay": self.weight_decay, "decoupled": self.decoupled}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 0.01), as ``torch.optim.AdamW``."""
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        super().__init__(lr, beta1, beta2, eps, weight_decay, decoupled=True)
+
+
+OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+
+
+def get_optimizer(optimizer, **kwargs):
+    """An optimizer instance from an instance or a name in :data:`OPTIMIZERS` (plus kwargs)."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    check_choice(optimizer, OPTIMIZERS, "optimizer")
+    return OPTIMIZERS[optimizer](**kwargs)
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+class StepDecay:
+    """``lr * gamma ** (epoch // step_size)``: multiply by ``gamma`` every ``step_size`` epochs."""
+
+    def __init__(self, lr, step_size, gamma=0.1):
+        self.lr = float(check_positive_number(lr, "lr"))
+        self.step_size = int(check_positive_number(step_size, "step_size", integer=True))
+        self.gamma = float(check_positive_number(gamma, "gamma"))
+
+    def __call__(self, epoch):
+        return self.lr * self.gamma ** (epoch // self.step_size)
+
+    def __repr__(self):
+        return f"StepDecay(lr={self.lr}, step_size={self.step_size}, gamma={self.gamma})"
+
+
+class ExponentialDecay:
+    """``lr * gamma ** epoch``."""
+
+    def __init__(self, lr, gamma):
+        self.lr = float(check_positive_number(lr, "lr"))
+        self.gamma = float(check_positive_number(gamma, "gamma"))
+
+    def __call__(self, epoch):
+        return self.lr * self.gamma**epoch
+
+    def __repr__(self):
+        return f"ExponentialDecay(lr={self.lr}, gamma={self.gamma})"
+
+
+class CosineDecay:
+    """Cosine annealing from ``lr`` to ``lr_min`` over ``epochs`` epochs, then ``lr_min``."""
+
+    def __init__(self, lr, epochs, lr_min=0.0):
+        self.lr = float(check_positive_number(lr, "lr"))
+        self.epochs = int(check_positive_number(epochs, "epochs", integer=True))
+        self.lr_min = float(check_positive_number(lr_min, "lr_min", allow_zero=True))
+
+    def __call__(self, epoch):
+        t = min(epoch, self.epochs) / self.epochs
+        return self.lr_min + 0.5 * (self.lr - self.lr_min) * (1 + math.cos(math.pi * t))
+
+    def __repr__(self):
+        return f"CosineDecay(lr={self.lr}, epochs={self.epochs}, lr_min={self.lr_min})"

@@ -1,0 +1,186 @@
+"""The training loop behind ``model.fit``: batching, the optimizer step, logs, callbacks.
+
+Each step runs forward, loss, backward and the optimizer update on buffers that are reused
+from step to step; the batch is gathered into a reused buffer too. A non-finite loss stops
+training with the weights of the last step whose loss was finite.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from ._validation import check_positive_number
+from .callbacks import Callback, History
+from .optim import Adam, get_optimizer
+
+
+def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
+        validation_data=None, verbose=1, callbacks=None):
+    """Train ``model`` on ``X`` and ``y``.
+
+    Parameters
+    ----------
+    model : Sequential
+    X : (n, n_in) array-like
+    y : (n,) int labels or (n, k) one-hot for classifiers; (n, k) or (n,) targets for regression.
+    epochs : int
+        Passes over the data.
+    batch_size : int or None
+        Samples per step; None means the full batch. The last, smaller batch is used.
+    optimizer : Optimizer or str or None
+        An instance (its state carries over between fit calls), a name ("adam", "sgd",
+        "rmsprop", "adamw") with default settings, or None to keep the model's current
+        optimizer (Adam at first).
+    shuffle : bool
+        Reshuffle the samples every epoch (from the model's seeded generator).
+    validation_data : (X_val, y_val) or None
+        Evaluated after every epoch into ``val_loss`` / ``val_accuracy``.
+    verbose : {0, 1, 2}
+        0 silent, 1 a progress bar per epoch and a summary line, 2 one line per epoch.
+    callbacks : list of Callback
+
+    Returns
+    -------
+    History
+        ``history.history`` maps "loss", "accuracy", "val_loss", "val_accuracy" and
+        "seconds" to one value per epoch.
+    """
+    X, y = model._check_Xy(X, y)
+    epochs = int(check_positive_number(epochs, "epochs", allow_zero=True, integer=True))
+    if batch_size is None:
+        batch_size = len(X)
+    batch_size = min(int(check_positive_number(batch_size, "batch_size", integer=True)), len(X))
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    validation = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        validation = model._check_Xy(*validation_data)
+    callbacks = list(callbacks or [])
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
+
+    if optimizer is not None:
+        model.optimizer = get_optimizer(optimizer)
+    elif model.optimizer is None:
+        model.optimizer = Adam()
+    opt = model.optimizer
+    opt.bind(model._params)
+
+    batches = _Batches(X, y)
+    # Weights before the latest update, to fall back on if that update makes the loss non-finite.
+    backup = [np.copy(p) for p in model._params]
+    history = History()
+    callbacks = [history, *callbacks]
+    log_keys = _log_keys(model, validation is not None)
+    model.stop_training = False
+    for cb in callbacks:
+        cb.on_train_begin(model, dict.fromkeys(log_keys))
+    try:
+        for epoch in range(epochs):
+            opt.start_epoch(epoch)
+            start = time.perf_counter()
+            loss, accuracy = _run_epoch(model, batches, backup, batch_size, shuffle, epoch,
+                                        epochs, verbose)
+            logs = {"loss": loss}
+            if model.is_classifier:
+                logs["accuracy"] = accuracy
+            if validation is not None:
+                for key, value in model._evaluate(*validation).items():
+                    logs[f"val_{key}"] = value
+            logs["seconds"] = time.perf_counter() - start
+            if verbose:
+                print(_epoch_line(epoch, epochs, logs), file=sys.stderr if verbose == 1
+                      else sys.stdout, flush=True)
+            for cb in callbacks:
+                cb.on_epoch_end(model, epoch, logs)
+            if model.stop_training:
+                break
+    finally:
+        for cb in callbacks:
+            cb.on_train_end(model)
+    return history
+
+
+def _log_keys(model, with_validation):
+    keys = ["loss", "accuracy"] if model.is_classifier else ["loss"]
+    if with_validation:
+        keys += [f"val_{key}" for key in keys]
+    return [*keys, "seconds"]
+
+
+def _epoch_line(epoch, epochs, logs):
+    parts = [f"epoch {epoch + 1}/{epochs}"]
+    for key, value in logs.items():
+        parts.append(f"{key} {value:.2f}s" if key == "seconds" else f"{key} {value:.4f}")
+    return "  ".join(parts)
+
+
+def _run_epoch(model, batches, backup, batch_size, shuffle, epoch, epochs, verbose):
+    """One pass over the data; returns the sample-weighted mean loss and accuracy."""
+    n = len(batches.X)
+    order = model._rng.permutation(n) if shuffle and batch_size < n else None
+    opt = model.optimizer
+    total_loss, correct = 0.0, 0
+    progress = _progress(n, epoch, epochs) if verbose == 1 else None
+    for step, start in enumerate(range(0, n, batch_size)):
+        stop = min(start + batch_size, n)
+        xb, yb = batches.take(order, start, stop)
+        out = model._forward(xb, training=True)
+        loss = model._loss.forward(model.ops, out, yb)
+        if not math.isfinite(loss):
+            # The previous update produced weights with a non-finite loss: undo it.
+            for param, saved in zip(model._params, backup):
+                np.copyto(param, saved)
+            raise FloatingPointError(
+                f"the loss became {loss} at epoch {epoch + 1}, step {step + 1}; training "
+                f"stopped with the weights of the last finite step. Try a smaller learning rate "
+                f"(now {opt.current_lr:g}), scaling the inputs, or gradient-friendlier "
+                f"initialisation")
+        model._backward(model._loss.backward(model.ops))
+        for param, saved in zip(model._params, backup):
+            np.copyto(saved, param)
+        opt.step(model._params, model._grads, model.ops)
+        total_loss += loss * (stop - start)
+        if model.is_classifier:
+            correct += int(np.count_nonzero(out.argmax(axis=1) == yb))
+        if progress is not None:
+            progress.update(stop - start)
+            progress.set_postfix(loss=f"{total_loss / stop:.4f}", refresh=False)
+    if progress is not None:
+        progress.close()
+    return total_loss / n, correct / n
+
+
+class _Batches:
+    """Gathers shuffled batches into buffers reused across steps and epochs."""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+        self._buffers = {}
+
+    def take(self, order, start, stop):
+        if order is None:
+            return self.X[start:stop], self.y[start:stop]
+        size = stop - start
+        if size not in self._buffers:  # the full size and the last partial batch
+            self._buffers[size] = (np.empty((size, *self.X.shape[1:]), dtype=self.X.dtype),
+                                   np.empty((size, *self.y.shape[1:]), dtype=self.y.dtype))
+        xb, yb = self._buffers[size]
+        idx = order[start:stop]
+        np.take(self.X, idx, axis=0, out=xb)
+        np.take(self.y, idx, axis=0, out=yb)
+        return xb, yb
+
+
+def _progress(n, epoch, epochs):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=n, desc=f"epoch {epoch + 1}/{epochs}", unit="sample", unit_scale=True,
+                leave=False, file=sys.stderr, dynamic_ncols=True)
