@@ -36,13 +36,17 @@ class Layer:
         self._rng = rng
         return self.n_out
 
+    #: Attribute names of the trainable arrays and of their gradients, aligned.
+    param_names = ()
+    grad_names = ()
+
     def params(self):
         """The trainable arrays, in a fixed order (``[W, b]`` for Dense)."""
-        return []
+        return [getattr(self, name) for name in self.param_names]
 
     def grads(self):
         """Gradient arrays aligned with :meth:`params`."""
-        return []
+        return [getattr(self, name) for name in self.grad_names]
 
     def config(self):
         """The constructor arguments, for saving; JSON-serialisable."""
@@ -103,17 +107,13 @@ class Dense(Layer):
             self.db = np.zeros_like(self.b)
         else:
             self.b = self.db = None
+        self.param_names = ("W", "b") if self.bias else ("W",)
+        self.grad_names = ("dW", "db") if self.bias else ("dW",)
         return self.n_out
 
     def describe(self):
         """Short name used in messages, e.g. ``Dense(784→128)``."""
         return f"Dense({self.n_in}→{self.n_out})"
-
-    def params(self):
-        return [self.W, self.b] if self.bias else [self.W]
-
-    def grads(self):
-        return [self.dW, self.db] if self.bias else [self.dW]
 
     def forward(self, x, training=False):
         self._x = x

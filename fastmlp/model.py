@@ -63,6 +63,11 @@ class Sequential:
         if self.is_classifier and self.n_outputs < 2:
             raise ValueError(f"cross_entropy needs one output per class (at least 2), but the last "
                              f"layer has {self.n_outputs}; for two classes use 2 outputs")
+        # All parameters live in one flat vector (and gradients in another); the layers' arrays
+        # are views into it. Optimizers then update every parameter in one pass, and the fused
+        # Numba training kernel takes the whole network as a handful of arrays.
+        self._flat_params = _flatten(self._network, "param_names", self.dtype)
+        self._flat_grads = _flatten(self._network, "grad_names", self.dtype)
         self._params = [p for layer in self._network for p in layer.params()]
         self._grads = [g for layer in self._network for g in layer.grads()]
         self.optimizer = None
@@ -252,6 +257,23 @@ class Sequential:
         save(self, path)
 
 
+def _flatten(layers, names_attr, dtype):
+    """Move the arrays named by each layer's ``names_attr`` into one flat vector, in order.
+
+    Each layer attribute becomes a view of its slice of the returned vector, values kept.
+    """
+    owned = [(layer, name) for layer in layers for name in getattr(layer, names_attr)]
+    flat = np.empty(sum(getattr(layer, name).size for layer, name in owned), dtype=dtype)
+    offset = 0
+    for layer, name in owned:
+        array = getattr(layer, name)
+        view = flat[offset:offset + array.size].reshape(array.shape)
+        view[...] = array
+        setattr(layer, name, view)
+        offset += array.size
+    return flat
+
+
 def _check_layers(layers):
     if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)) or not layers:
         raise TypeError("layers must be a non-empty list of layers, e.g. "
@@ -272,6 +294,16 @@ def _check_layers(layers):
         if isinstance(layer, Softmax):
             raise ValueError(f"Softmax may only be the last layer (it is fused with the "
                              f"cross-entropy loss), found it at position {i}")
+    # Only Dense layers change the width, so each must take what the Dense before it gives.
+    previous = layers[0]
+    for i, layer in enumerate(layers[1:], start=1):
+        if isinstance(layer, Dense):
+            if layer.n_in != previous.n_out:
+                raise ValueError(
+                    f"{layer.describe()} at position {i} expects {layer.n_in} inputs but the "
+                    f"Dense layer before it, {previous.describe()}, gives {previous.n_out}; "
+                    f"make them agree, e.g. Dense({previous.n_out}, {layer.n_out})")
+            previous = layer
     return list(layers)
 
 

@@ -56,7 +56,12 @@ class Optimizer:
             a is b for a, b in zip(self._params, params))
         if not same:
             self._params = list(params)
-            self.state = {name: [np.zeros_like(p) for p in params] for name in self.state_names}
+            # Flat state with per-parameter views: the per-array ops use the views, the fused
+            # training kernel updates the whole vector in one pass.
+            total = sum(p.size for p in params)
+            dtype = params[0].dtype if params else np.float64
+            self.flat_state = {name: np.zeros(total, dtype=dtype) for name in self.state_names}
+            self.state = {name: _split(flat, params) for name, flat in self.flat_state.items()}
             self.iterations = 0
 
     def step(self, params, grads, ops):
@@ -73,6 +78,15 @@ class Optimizer:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _split(flat, like):
+    """Views of consecutive slices of ``flat`` shaped like each array in ``like``."""
+    views, offset = [], 0
+    for array in like:
+        views.append(flat[offset:offset + array.size].reshape(array.shape))
+        offset += array.size
+    return views
 
 
 class SGD(Optimizer):
