@@ -16,17 +16,19 @@ def check_choice(value, valid, what):
     """Raise unless ``value`` is one of ``valid`` (a name from a fixed list)."""
     if not isinstance(value, str) or value not in valid:
         options = ", ".join(repr(v) for v in valid)
-        raise ValueError(f"unknown {what} {value!r}; valid {what}s are: {options}")
+        plural = f"{what}es" if what.endswith("s") else f"{what}s"
+        raise ValueError(f"unknown {what} {value!r}; valid {plural} are: {options}")
     return value
 
 
 def check_dtype(dtype):
     """Return ``np.float32`` or ``np.float64`` for the names/dtypes users pass."""
+    # np.dtype(None) is float64, and a dtype compares equal to None: rule None out explicitly.
     try:
-        resolved = np.dtype(dtype)
+        resolved = None if dtype is None else np.dtype(dtype)
     except TypeError:
         resolved = None
-    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+    if resolved is None or resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"unknown dtype {dtype!r}; valid dtypes are: 'float32', 'float64'")
     return resolved.type
 
@@ -84,6 +86,21 @@ def _check_finite(arr, name):
         )
 
 
+def _cast_finite(arr, dtype, name):
+    """``arr`` as a C-contiguous array of ``dtype``, refusing values the cast turns into inf."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(out).all():
+        bad = np.argwhere(~np.isfinite(out))[0]
+        where = ", ".join(str(i) for i in bad)
+        kind = np.dtype(dtype).name
+        raise ValueError(
+            f"{name} holds {arr[tuple(bad)]} at index ({where}), too large for {kind} (its "
+            f"maximum is {np.finfo(dtype).max:.3g}); scale {name} down or use dtype='float64'"
+        )
+    return out
+
+
 def check_X(X, n_features, layer, dtype):
     """Validate features and return them as a C-contiguous ``(n, n_features)`` array of ``dtype``.
 
@@ -108,10 +125,8 @@ def check_X(X, n_features, layer, dtype):
             f"model with {arr.shape[1]} inputs"
         )
     _check_finite(arr, "X")
-    out = np.ascontiguousarray(arr, dtype=dtype)
-    # Integer inputs that overflow the float type would be silently wrong; catch them too.
-    _check_finite(out, "X")
-    return out
+    # Values that overflow the model's float type (float64 1e300 into float32) are caught too.
+    return _cast_finite(arr, dtype, "X")
 
 
 def check_lengths(X, y):
@@ -179,4 +194,4 @@ def check_targets(y, n_outputs, dtype):
             f"y must have shape (n_samples, {n_outputs}) to match the model's {n_outputs} "
             f"outputs, got shape {arr.shape}"
         )
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return _cast_finite(arr, dtype, "y")

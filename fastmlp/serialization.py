@@ -15,9 +15,13 @@ import zipfile
 import numpy as np
 
 from . import __version__
+from ._validation import check_choice
+from .backends import BACKENDS
 
 FORMAT = "fastmlp-model"
 FORMAT_VERSION = 1
+#: The first bytes of a zip archive (an .npz file), and of an empty one.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 class ModelFileError(ValueError):
@@ -67,14 +71,26 @@ def load(path, backend=None):
         The file is damaged, not a fastmlp model, or from an unknown format version.
     """
     path = os.fspath(path)
+    if backend is not None:
+        check_choice(backend, BACKENDS, "backend")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        # Our own handle: np.load leaks the file it opened when the zip turns out damaged.
+        with open(path, "rb") as f:
+            if f.read(4) not in _ZIP_MAGIC:
+                # np.load would take such a file for a pickle (or a bare .npy array).
+                raise ValueError("it does not start like a zip archive")
+            f.seek(0)
+            with np.load(f, allow_pickle=False) as archive:
+                arrays = {name: archive[name] for name in archive.files}
     except FileNotFoundError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
         raise ModelFileError(f"{path} is not a readable fastmlp model file (expected an .npz "
                              f"archive written by model.save): {err}") from None
+    for name, value in arrays.items():
+        if not isinstance(value, np.ndarray):  # a member that is not in .npy format
+            raise ModelFileError(f"{path} is damaged: its entry {name!r} is not a NumPy array; "
+                                 f"save models with model.save(path)")
     if "header" not in arrays:
         raise ModelFileError(f"{path} is an .npz archive but not a fastmlp model (it has no "
                              f"header); save models with model.save(path)")
@@ -82,7 +98,10 @@ def load(path, backend=None):
     config = header["config"]
     try:
         model = model_from_config(config, backend=backend)
-    except (KeyError, TypeError, ValueError) as err:
+    except KeyError as err:
+        raise ModelFileError(f"{path} describes a model that cannot be built: its "
+                             f"configuration lacks the entry {err}") from None
+    except (TypeError, ValueError) as err:
         raise ModelFileError(f"{path} describes a model that cannot be built: {err}") from None
     params = model.parameters()
     if len(arrays) != len(params):

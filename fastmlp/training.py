@@ -56,11 +56,21 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     batch_size = min(int(check_positive_number(batch_size, "batch_size", integer=True)), len(X))
     if verbose not in (0, 1, 2, True, False):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {type(shuffle).__name__} "
+                        f"{shuffle!r}")
     validation = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data must be a pair (X_val, y_val)")
-        validation = model._check_Xy(*validation_data)
+            raise ValueError(f"validation_data must be a pair (X_val, y_val), got "
+                             f"{_describe(validation_data)}")
+        try:
+            validation = model._check_Xy(*validation_data)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"validation_data: {err}") from None
+    if isinstance(callbacks, Callback) or not isinstance(callbacks, (list, tuple, type(None))):
+        raise TypeError(f"callbacks must be a list of Callback instances, e.g. "
+                        f"callbacks=[EarlyStopping()], got {callbacks!r}")
     callbacks = list(callbacks or [])
     for cb in callbacks:
         if not isinstance(cb, Callback):
@@ -108,6 +118,23 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     return history
 
 
+def _describe(value):
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return type(value).__name__
+
+
+def _stop(model, backup, what, epoch, step):
+    """Put back the weights saved before the latest update and raise FloatingPointError."""
+    for param, saved in zip(model._params, backup):
+        np.copyto(param, saved)
+    raise FloatingPointError(
+        f"{what} at epoch {epoch + 1}, step {step + 1}; training stopped with the weights of "
+        f"the last finite step. Try a smaller learning rate (now "
+        f"{model.optimizer.current_lr:g}), scaling the inputs, or gradient-friendlier "
+        f"initialisation")
+
+
 def _log_keys(model, with_validation):
     keys = ["loss", "accuracy"] if model.is_classifier else ["loss"]
     if with_validation:
@@ -136,13 +163,7 @@ def _run_epoch(model, batches, backup, batch_size, shuffle, epoch, epochs, verbo
         loss = model._loss.forward(model.ops, out, yb)
         if not math.isfinite(loss):
             # The previous update produced weights with a non-finite loss: undo it.
-            for param, saved in zip(model._params, backup):
-                np.copyto(param, saved)
-            raise FloatingPointError(
-                f"the loss became {loss} at epoch {epoch + 1}, step {step + 1}; training "
-                f"stopped with the weights of the last finite step. Try a smaller learning rate "
-                f"(now {opt.current_lr:g}), scaling the inputs, or gradient-friendlier "
-                f"initialisation")
+            _stop(model, backup, f"the loss became {loss}", epoch, step)
         model._backward(model._loss.backward(model.ops))
         for param, saved in zip(model._params, backup):
             np.copyto(saved, param)
@@ -155,6 +176,9 @@ def _run_epoch(model, batches, backup, batch_size, shuffle, epoch, epochs, verbo
             progress.set_postfix(loss=f"{total_loss / stop:.4f}", refresh=False)
     if progress is not None:
         progress.close()
+    # No later loss checks the epoch's last update (fit may end here): check the weights.
+    if not all(np.isfinite(param).all() for param in model._params):
+        _stop(model, backup, "the weights became non-finite", epoch, step)
     return total_loss / n, correct / n
 
 
