@@ -232,7 +232,10 @@ _LOADER_DOC = """Load {title}: 60,000 training and 10,000 test images of 28x28 p
     Looks for the four IDX files in ``path``, then ``$FASTMLP_DATA/{name}/`` and
     ``$FASTMLP_DATA/``, then the cache (``$XDG_CACHE_HOME/fastmlp/{name}/``, default
     ``~/.cache/fastmlp/{name}/``), then ``/usr/share/datasets/{name}/``; failing all of them,
-    downloads them into the cache with checksum verification.{extra}
+    downloads them into the cache with checksum verification. Files placed directly in
+    ``$FASTMLP_DATA`` are taken for whichever dataset is asked for (both use the same file
+    names), so keep MNIST and Fashion-MNIST in ``mnist/`` and ``fashion-mnist/`` subfolders
+    when you have both.{extra}
 
     Parameters
     ----------
