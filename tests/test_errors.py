@@ -501,16 +501,23 @@ def unscaled_problem():
     return X, (X[:, 0] > 50).astype(np.int64)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_non_finite_loss_stops_training_with_finite_weights(backend, dtype):
+@pytest.mark.parametrize("trigger, dtype", [
+    ("learning rate 1e6", "float32"),
+    ("learning rate 1e6", "float64"),
+    ("inputs near 1e30", "float32"),
+])
+def test_non_finite_loss_stops_training_with_finite_weights(backend, trigger, dtype):
     X, y = unscaled_problem()
+    lr = 1e6
+    if trigger == "inputs near 1e30":
+        X, lr = X * 1e28, 0.01
     model = MLP([8, 16, 2], backend=backend, seed=0, dtype=dtype)
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError) as info:
-        model.fit(X, y, epochs=20, batch_size=32, optimizer=SGD(1e6), verbose=0)
+        model.fit(X, y, epochs=20, batch_size=32, optimizer=SGD(lr), verbose=0)
     message = str(info.value)
     assert re.search(r"the loss became (nan|inf|-inf) at epoch \d+, step \d+; training stopped "
                      r"with the weights of the last finite step", message), message
-    assert "Try a smaller learning rate (now 1e+06)" in message
+    assert f"Try a smaller learning rate (now {lr:g})" in message
     assert all(np.isfinite(p).all() for p in model.parameters())
     assert np.isfinite(model.evaluate(X, y)["loss"])
     assert np.isfinite(model.predict_proba(X)).all()

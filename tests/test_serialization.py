@@ -412,6 +412,13 @@ def test_interrupted_save_leaves_no_temporary_files(saved, tmp_path, monkeypatch
     assert os.listdir(tmp_path) == []
 
 
+def test_saved_file_has_the_usual_permissions(saved, tmp_path):
+    _, model, _ = saved
+    (tmp_path / "plain.txt").write_text("x")  # an ordinary new file, under the current umask
+    model.save(tmp_path / "model.npz")
+    assert (tmp_path / "model.npz").stat().st_mode == (tmp_path / "plain.txt").stat().st_mode
+
+
 def test_save_into_a_missing_directory(saved, tmp_path):
     _, model, _ = saved
     with pytest.raises(FileNotFoundError):
