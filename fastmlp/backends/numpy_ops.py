@@ -11,6 +11,8 @@ Conventions shared with ``numba_ops`` (a test checks the signatures match):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # --------------------------------------------------------------------------- dense
@@ -220,7 +222,9 @@ def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay, de
     v *= beta2
     v += (1 - beta2) * g * g
     step_size = lr / (1 - beta1**step)
-    denom = np.sqrt(v) / np.sqrt(1 - beta2**step) + eps
+    # math.sqrt keeps the bias correction a Python float; np.sqrt would return a float64
+    # scalar, which silently turns the whole float32 update into float64 temporaries.
+    denom = np.sqrt(v) / math.sqrt(1 - beta2**step) + eps
     param -= step_size * m / denom
 
 
