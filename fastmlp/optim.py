@@ -75,6 +75,13 @@ class Optimizer:
         """The constructor arguments (schedules are shown by their repr)."""
         return {}
 
+    def fused_settings(self):
+        """``(kind, settings)`` for the fused Numba training kernel, or None if it has no
+        fused form (then training runs layer by layer). ``kind`` is "sgd", "rmsprop" or
+        "adam"; settings use the keys momentum, nesterov, decay1, decay2, eps,
+        weight_decay, decoupled."""
+        return None
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
         return f"{type(self).__name__}({args})"
@@ -117,6 +124,10 @@ class SGD(Optimizer):
         ops.sgd_update(param, grad, state[0], lr, self.momentum, self.nesterov,
                        self.weight_decay)
 
+    def fused_settings(self):
+        return "sgd", {"momentum": self.momentum, "nesterov": self.nesterov,
+                       "weight_decay": self.weight_decay}
+
     def config(self):
         return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov,
                 "weight_decay": self.weight_decay}
@@ -145,6 +156,9 @@ class RMSprop(Optimizer):
 
     def _update(self, ops, param, grad, state, lr):
         ops.rmsprop_update(param, grad, state[0], lr, self.rho, self.eps, self.weight_decay)
+
+    def fused_settings(self):
+        return "rmsprop", {"decay1": self.rho, "eps": self.eps, "weight_decay": self.weight_decay}
 
     def config(self):
         return {"lr": self.lr, "rho": self.rho, "eps": self.eps,
@@ -179,6 +193,10 @@ class Adam(Optimizer):
     def _update(self, ops, param, grad, state, lr):
         ops.adam_update(param, grad, state[0], state[1], lr, self.beta1, self.beta2, self.eps,
                         self.iterations, self.weight_decay, self.decoupled)
+
+    def fused_settings(self):
+        return "adam", {"decay1": self.beta1, "decay2": self.beta2, "eps": self.eps,
+                        "weight_decay": self.weight_decay, "decoupled": self.decoupled}
 
     def config(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from ._fused import FusedTrainer, supports
 from ._validation import check_positive_number
 from .callbacks import Callback, History
 from .optim import Adam, get_optimizer
@@ -83,9 +84,11 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     opt = model.optimizer
     opt.bind(model._params)
 
-    batches = _Batches(X, y)
     # Weights before the latest update, to fall back on if that update makes the loss non-finite.
-    backup = [np.copy(p) for p in model._params]
+    backup = np.copy(model._flat_params)
+    fused = FusedTrainer(model, X, y, batch_size, backup) if supports(model, opt) else None
+    batches = _Batches(X, y)
+    shuffling = bool(shuffle) and batch_size < len(X)
     history = History()
     callbacks = [history, *callbacks]
     log_keys = _log_keys(model, validation is not None)
@@ -93,11 +96,17 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     for cb in callbacks:
         cb.on_train_begin(model, dict.fromkeys(log_keys))
     try:
+        if fused is not None and _one_call_is_enough(verbose, validation, callbacks, epochs, X):
+            _fit_in_one_call(model, fused, epochs, shuffling, history, backup)
+            return history
         for epoch in range(epochs):
             opt.start_epoch(epoch)
             start = time.perf_counter()
-            loss, accuracy = _run_epoch(model, batches, backup, batch_size, shuffle, epoch,
-                                        epochs, verbose)
+            if fused is not None:
+                loss, accuracy = _fused_epoch(model, fused, shuffling, epoch, epochs, verbose)
+            else:
+                loss, accuracy = _run_epoch(model, batches, backup, batch_size, shuffling,
+                                            epoch, epochs, verbose)
             logs = {"loss": loss}
             if model.is_classifier:
                 logs["accuracy"] = accuracy
@@ -126,8 +135,7 @@ def _describe(value):
 
 def _stop(model, backup, what, epoch, step):
     """Put back the weights saved before the latest update and raise FloatingPointError."""
-    for param, saved in zip(model._params, backup):
-        np.copyto(param, saved)
+    np.copyto(model._flat_params, backup)
     raise FloatingPointError(
         f"{what} at epoch {epoch + 1}, step {step + 1}; training stopped with the weights of "
         f"the last finite step. Try a smaller learning rate (now "
@@ -149,10 +157,66 @@ def _epoch_line(epoch, epochs, logs):
     return "  ".join(parts)
 
 
-def _run_epoch(model, batches, backup, batch_size, shuffle, epoch, epochs, verbose):
-    """One pass over the data; returns the sample-weighted mean loss and accuracy."""
+def _one_call_is_enough(verbose, validation, callbacks, epochs, X):
+    """Whole runs go to the kernel in one call when nothing needs Python between epochs:
+    that is what makes tiny networks fast. The limit keeps the stacked orders small."""
+    return (not verbose and validation is None and len(callbacks) == 1
+            and epochs * len(X) <= 4_000_000)
+
+
+def _fit_in_one_call(model, trainer, epochs, shuffling, history, backup):
+    """All epochs in one kernel call; per-epoch logs from the kernel's sums."""
+    opt, n = model.optimizer, trainer.n
+    lrs = [opt.lr_at(epoch) for epoch in range(epochs)]
+    orders = np.stack([model._rng.permutation(n) for _ in range(epochs)]) if shuffling else None
+    start = time.perf_counter()
+    loss_sums, correct, bad = trainer.run(lrs, orders, 0, trainer.n_batches)
+    seconds = (time.perf_counter() - start) / max(epochs, 1)  # the mean: one call for all
+    if epochs:
+        opt.current_lr = lrs[-1]
+    for epoch in range(epochs if bad is None else bad[0]):
+        logs = {"loss": loss_sums[epoch] / n}
+        if model.is_classifier:
+            logs["accuracy"] = correct[epoch] / n
+        logs["seconds"] = seconds
+        history.on_epoch_end(model, epoch, logs)
+    if bad is not None:
+        epoch, step, loss = bad
+        _stop(model, backup, f"the loss became {loss}", epoch, step)
+    if not np.isfinite(model._flat_params).all():
+        _stop(model, backup, "the weights became non-finite", epochs - 1, trainer.n_batches - 1)
+
+
+def _fused_epoch(model, trainer, shuffling, epoch, epochs, verbose):
+    """One epoch through the fused kernel, in chunks of batches when a progress bar shows."""
+    n, n_batches = trainer.n, trainer.n_batches
+    order = model._rng.permutation(n)[None, :] if shuffling else None
+    progress = _progress(n, epoch, epochs) if verbose == 1 else None
+    chunk = n_batches if progress is None else max(1, n_batches // 50)
+    total_loss, correct = 0.0, 0
+    for begin in range(0, n_batches, chunk):
+        end = min(begin + chunk, n_batches)
+        loss_sums, hits, bad = trainer.run([model.optimizer.current_lr], order, begin, end)
+        total_loss += loss_sums[0]
+        correct += int(hits[0])
+        if bad is not None:
+            _stop(model, trainer.backup, f"the loss became {bad[2]}", epoch, bad[1])
+        if progress is not None:
+            done = min(end * trainer.batch_size, n)
+            progress.update(done - progress.n)
+            progress.set_postfix(loss=f"{total_loss / done:.4f}", refresh=False)
+    if progress is not None:
+        progress.close()
+    if not np.isfinite(model._flat_params).all():
+        _stop(model, trainer.backup, "the weights became non-finite", epoch, n_batches - 1)
+    return total_loss / n, correct / n
+
+
+def _run_epoch(model, batches, backup, batch_size, shuffling, epoch, epochs, verbose):
+    """One pass over the data, layer by layer through the backend ops; returns the
+    sample-weighted mean loss and accuracy."""
     n = len(batches.X)
-    order = model._rng.permutation(n) if shuffle and batch_size < n else None
+    order = model._rng.permutation(n) if shuffling else None
     opt = model.optimizer
     total_loss, correct = 0.0, 0
     progress = _progress(n, epoch, epochs) if verbose == 1 else None
@@ -165,8 +229,7 @@ def _run_epoch(model, batches, backup, batch_size, shuffle, epoch, epochs, verbo
             # The previous update produced weights with a non-finite loss: undo it.
             _stop(model, backup, f"the loss became {loss}", epoch, step)
         model._backward(model._loss.backward(model.ops))
-        for param, saved in zip(model._params, backup):
-            np.copyto(saved, param)
+        np.copyto(backup, model._flat_params)
         opt.step(model._params, model._grads, model.ops)
         total_loss += loss * (stop - start)
         if model.is_classifier:
@@ -177,7 +240,7 @@ def _run_epoch(model, batches, backup, batch_size, shuffle, epoch, epochs, verbo
     if progress is not None:
         progress.close()
     # No later loss checks the epoch's last update (fit may end here): check the weights.
-    if not all(np.isfinite(param).all() for param in model._params):
+    if not np.isfinite(model._flat_params).all():
         _stop(model, backup, "the weights became non-finite", epoch, step)
     return total_loss / n, correct / n
 
