@@ -78,10 +78,13 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
                  restore_best=True):
+        if not isinstance(monitor, str):
+            raise TypeError(f"monitor must be a metric name such as 'val_loss', got {monitor!r}")
         self.monitor = monitor
         self.patience = int(check_positive_number(patience, "patience", allow_zero=True,
                                                   integer=True))
-        self.min_delta = abs(float(min_delta))
+        self.min_delta = float(check_positive_number(abs(min_delta) if isinstance(
+            min_delta, (int, float)) else min_delta, "min_delta", allow_zero=True))
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"unknown mode {mode!r}; valid modes are: 'auto', 'min', 'max'")
         self.maximize = mode == "max" or (mode == "auto" and "accuracy" in monitor)

@@ -89,6 +89,8 @@ class Dense(Layer):
                 raise ValueError(f"Dense {name} must be a positive integer, got {value!r}")
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.init = resolve_init(init)
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"Dense bias must be True or False, got {bias!r}")
         self.bias = bool(bias)
         self.W = self.b = None
 

@@ -41,7 +41,8 @@ class Optimizer:
         if not callable(self.lr):
             return self.lr
         value = self.lr(epoch)
-        if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                or not math.isfinite(value) or value < 0):
             raise ValueError(f"the learning-rate schedule returned {value!r} for epoch {epoch}; "
                              "a schedule must return a finite number >= 0")
         return float(value)
@@ -217,6 +218,9 @@ def get_optimizer(optimizer, **kwargs):
     """An optimizer instance from an instance or a name in :data:`OPTIMIZERS` (plus kwargs)."""
     if isinstance(optimizer, Optimizer):
         return optimizer
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        raise TypeError(f"optimizer is the class {optimizer.__name__}, not an instance; write "
+                        f"{optimizer.__name__}() (or {optimizer.__name__}(lr=...))")
     check_choice(optimizer, OPTIMIZERS, "optimizer")
     return OPTIMIZERS[optimizer](**kwargs)
 

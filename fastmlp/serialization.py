@@ -116,6 +116,9 @@ def load(path, backend=None):
             found = "nothing" if stored is None else f"{stored.dtype} {stored.shape}"
             raise ModelFileError(f"{path} is damaged: parameter {i} should be {param.dtype} "
                                  f"{param.shape}, found {found}")
+        if not np.isfinite(stored).all():
+            raise ModelFileError(f"{path} is damaged: parameter {i} holds NaN or infinite "
+                                 f"values")
         param[...] = stored
     return model
 

@@ -562,3 +562,32 @@ def test_seed_must_be_a_non_negative_integer(seed):
 
 def test_errors_are_public_types():
     assert issubclass(fastmlp.ModelFileError, ValueError)
+
+
+def test_callback_and_layer_arguments_are_checked():
+    with pytest.raises(TypeError, match="monitor must be a metric name"):
+        fastmlp.EarlyStopping(monitor=3)
+    with pytest.raises(ValueError, match="min_delta must be >= 0"):
+        fastmlp.EarlyStopping(min_delta=float("nan"))
+    with pytest.raises(TypeError, match="min_delta must be a number"):
+        fastmlp.EarlyStopping(min_delta="x")
+    with pytest.raises(TypeError, match="Dense bias must be True or False"):
+        fastmlp.Dense(2, 3, bias="no")
+
+
+def test_schedule_returning_a_bool_and_optimizer_class_are_rejected():
+    model = fastmlp.MLP([2, 3, 2], backend="numpy", seed=0)
+    X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="schedule returned True"):
+        model.fit(X, y, optimizer=fastmlp.SGD(lambda epoch: True), verbose=0)
+    with pytest.raises(TypeError, match=r"write Adam\(\)"):
+        model.fit(X, y, optimizer=fastmlp.Adam, verbose=0)
+
+
+def test_load_rejects_non_finite_weights(tmp_path):
+    model = fastmlp.MLP([2, 3, 2], backend="numpy", seed=0)
+    model.parameters()[0][0, 0] = np.nan
+    path = tmp_path / "nan.npz"
+    model.save(path)
+    with pytest.raises(fastmlp.ModelFileError, match="NaN or infinite"):
+        fastmlp.load(path)
