@@ -1,0 +1,33 @@
+"""The pytest parameters of every benchmark suite, built from the one table of sizes.
+
+The sizes themselves live in :data:`fastmlp.bench.CASES`, which the peer comparison uses too.
+Parameter values are plain strings, so ``--benchmark-group-by=param:size`` prints group names
+such as ``size=784-128-10`` and saved JSON stays readable.
+"""
+
+import pytest
+
+from fastmlp.backends import available_backends
+from fastmlp.bench import CASES
+
+SIZES = list(CASES)
+BACKENDS = available_backends()
+
+#: ``@size`` / ``@backend`` parametrise a benchmark; ids read ``size=784-128-10``,
+#: ``backend=numba``.
+size = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"size={s}")
+backend = pytest.mark.parametrize("backend", BACKENDS, ids=lambda b: f"backend={b}")
+
+
+def layers(name):
+    """``(index, n_in, n_out)`` of each Dense layer of size ``name``."""
+    widths = CASES[name].sizes
+    return [(i, a, b) for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]))]
+
+
+#: Every (size, Dense layer) pair, for the per-layer dense benchmarks.
+size_and_layer = pytest.mark.parametrize(
+    ("size", "layer"),
+    [pytest.param(name, f"{a}x{b}", id=f"size={name}-layer={a}x{b}")
+     for name in SIZES for _, a, b in layers(name)],
+)
