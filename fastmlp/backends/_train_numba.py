@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ._jit import jit
+from ._scalar_math import exp, tanh
 
 IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH = 0, 1, 2, 3, 4
 ACTIVATION_CODES = {"identity": IDENTITY, "relu": RELU, "leaky_relu": LEAKY_RELU,
@@ -50,13 +51,10 @@ def _bias_activation(z, a, theta, b_off, act, alpha):
             elif act == LEAKY_RELU:
                 a[i, j] = v if v > zero else alpha * v
             elif act == SIGMOID:
-                if v >= zero:
-                    a[i, j] = one / (one + math.exp(-v))
-                else:
-                    e = math.exp(v)
-                    a[i, j] = e / (one + e)
+                e = exp(-abs(v))  # never overflows; both branches equal the logistic
+                a[i, j] = (one if v >= zero else e) / (one + e)
             elif act == TANH:
-                a[i, j] = math.tanh(v)
+                a[i, j] = tanh(v)
 
 
 @jit
@@ -100,7 +98,7 @@ def _xent(logits, y, d):
         top = logits[i, best]
         s = dt(0)
         for j in range(k):
-            e = math.exp(logits[i, j] - top)
+            e = exp(logits[i, j] - top)
             d[i, j] = e
             s += e
         for j in range(k):
@@ -185,7 +183,7 @@ def _train_batch(xb, yb_labels, yb_targets, sizes, acts, alphas, w_off, b_off, z
     B = xb.shape[0]
     layers = acts.shape[0]
     a_prev = xb
-    for l in range(layers):  # noqa: E741
+    for l in range(layers):  # noqa: E741 - l is the layer index, as in the maths
         W = _view(theta, w_off[l], sizes[l], sizes[l + 1])
         z = _view(work, z_off[l], B, sizes[l + 1])
         np.dot(a_prev, W, z)
