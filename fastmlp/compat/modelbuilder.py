@@ -1,0 +1,374 @@
+"""``Model`` / ``Layer`` / ``NetworkTraining``: a network built layer by layer with ``add_layer``.
+
+The seed's API on top of a :class:`fastmlp.Sequential`. As in the seed, data has one sample
+per *column* (``process_raw_single_input`` takes an ``(n_in, 1)`` column vector);
+``layout="rows"`` switches to the core's one sample per row. The seed's planned features
+(Adam, RMSprop, batch size, learning-rate schedules, Xavier/He, dropout, L2, more
+activations) are keyword arguments that map onto the core. Convolution and pooling are not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_fraction
+from ..backends import get_backend
+from ..layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from ..model import Sequential
+from ..optim import Optimizer, get_optimizer
+from ._support import (
+    check_count,
+    check_layout,
+    features_to_rows,
+    rows_to_layout,
+    targets_to_rows,
+)
+
+# The activation functions below run the reference ops, in float64.
+_REFERENCE = get_backend("numpy")
+#: Leaky-ReLU slope of ``Layer.leaky_reLu`` (the core's default).
+LEAKY_SLOPE = 0.01
+#: Default learning rate of train_model per optimizer: plain SGD takes bigger steps.
+DEFAULT_LEARNING_RATES = {"sgd": 0.1, "adam": 0.01, "rmsprop": 0.01, "adamw": 0.01}
+
+_NO_CONVOLUTION = ("fastmlp is a multilayer-perceptron library: convolution and pooling layers "
+                   "are not provided. Flatten each image into a vector (X.reshape(len(X), -1)) "
+                   "and use fully connected layers, or use a library with convolutions "
+                   "(e.g. PyTorch) for image models.")
+
+
+def _apply(op, z, *args):
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    op(z, *args, out)
+    return out
+
+
+class Layer:
+    """The activation functions, under the seed's names; pass one as ``activation=``.
+
+    Each is also an ordinary function of an array. ``Layer.softmax`` normalises each
+    *column*, since the seed keeps one sample per column.
+    """
+
+    @staticmethod
+    def reLu(z):
+        """``max(z, 0)``."""
+        return _apply(_REFERENCE.relu_forward, z)
+
+    @staticmethod
+    def leaky_reLu(z):
+        """``z`` above 0, ``0.01 z`` below (:data:`LEAKY_SLOPE`)."""
+        return _apply(_REFERENCE.leaky_relu_forward, z, LEAKY_SLOPE)
+
+    @staticmethod
+    def sigmoid(z):
+        """Logistic ``1 / (1 + exp(-z))``."""
+        return _apply(_REFERENCE.sigmoid_forward, z)
+
+    @staticmethod
+    def tanh(z):
+        """Hyperbolic tangent."""
+        return _apply(_REFERENCE.tanh_forward, z)
+
+    @staticmethod
+    def softmax(z):
+        """Softmax of each column of ``z`` (a 1-D ``z`` is one column)."""
+        z = np.asarray(z, dtype=np.float64)
+        columns = z.reshape(len(z), -1)
+        out = np.empty_like(columns.T)
+        _REFERENCE.softmax_forward(np.ascontiguousarray(columns.T), out)
+        return out.T.reshape(z.shape)
+
+    @staticmethod
+    def linear(z):
+        """The identity: no activation (a regression output)."""
+        return np.asarray(z, dtype=np.float64).copy()
+
+
+# The functions above as the core layers they stand for; names work too.
+_ACTIVATIONS = {
+    Layer.reLu: ReLU, Layer.leaky_reLu: lambda: LeakyReLU(LEAKY_SLOPE), Layer.sigmoid: Sigmoid,
+    Layer.tanh: Tanh, Layer.softmax: Softmax, Layer.linear: None,
+}
+_NAMES = {"relu": Layer.reLu, "leaky_relu": Layer.leaky_reLu, "sigmoid": Layer.sigmoid,
+          "tanh": Layer.tanh, "softmax": Layer.softmax, "linear": Layer.linear}
+
+
+def _resolve_activation(activation):
+    if activation is None:
+        return Layer.linear
+    if isinstance(activation, str) and activation.lower() in _NAMES:
+        return _NAMES[activation.lower()]
+    if callable(activation) and activation in _ACTIVATIONS:
+        return activation
+    raise ValueError(f"unknown activation {activation!r}; use Layer.reLu, Layer.leaky_reLu, "
+                     f"Layer.sigmoid, Layer.tanh, Layer.softmax, Layer.linear (or None), or "
+                     f"one of the names {', '.join(repr(n) for n in _NAMES)}")
+
+
+class LayerSpec:
+    """One ``add_layer`` call: a fully connected layer, its activation and options."""
+
+    def __init__(self, n_in, n_out, activation, init, dropout):
+        self.n_in = check_count(n_in, "n_in", 1)
+        self.n_out = check_count(n_out, "n_out", 1)
+        self.activation = _resolve_activation(activation)
+        self.init = init
+        self.dropout = check_fraction(dropout, "dropout")
+
+    def core_layers(self, last):
+        """The core layers for this spec; ``last`` is True for the output layer."""
+        factory = _ACTIVATIONS[self.activation]
+        init = self.init
+        if init is None:
+            init = "he" if self.activation in (Layer.reLu, Layer.leaky_reLu) else "xavier"
+        layers = [Dense(self.n_in, self.n_out, init=init)]
+        if factory is not None:
+            layers.append(factory())
+        if self.dropout and not last:
+            layers.append(Dropout(self.dropout))
+        return layers
+
+    def __repr__(self):
+        return (f"LayerSpec({self.n_in}, {self.n_out}, activation={self.activation.__name__}, "
+                f"init={self.init!r}, dropout={self.dropout})")
+
+
+class NetworkState:
+    """The data of the last pass: ``input`` and ``output`` in the model's layout."""
+
+    def __init__(self):
+        self.input = None
+        self.output = None
+
+
+class NetworkTraining:
+    """The training side of a :class:`Model`: runs ``fit`` on its core model.
+
+    ``neural_network`` is the model's :class:`NetworkState`, as in the seed.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.neural_network = model.neural_network
+        self.history = None
+
+    def train(self, inputs, targets, epochs=1000, learning_rate=None, batch_size=None,
+              optimizer="sgd", lr_schedule=None, l2=0.0, momentum=0.0, shuffle=True,
+              verbose=False):
+        """Train the model; see :meth:`Model.train_model` for the parameters."""
+        owner = self.model
+        core = owner.model
+        X = features_to_rows(inputs, owner.n_in, owner.layout, "inputs")
+        y = targets_to_rows(targets, owner.n_out, owner.layout, "targets")
+        opt = _optimizer(optimizer, learning_rate, lr_schedule, l2, momentum)
+        self.history = core.fit(X, y, epochs=check_count(epochs, "epochs", 0),
+                                batch_size=batch_size, optimizer=opt, shuffle=shuffle,
+                                verbose=2 if verbose else 0)
+        self.neural_network.input = np.asarray(inputs)
+        self.neural_network.output = owner._outputs(X)
+        return self.history
+
+
+def _optimizer(optimizer, learning_rate, lr_schedule, l2, momentum):
+    if isinstance(optimizer, Optimizer):
+        if learning_rate is not None or lr_schedule is not None or l2 or momentum:
+            raise ValueError("pass learning_rate, lr_schedule, l2 and momentum either to the "
+                             "optimizer instance or to train_model, not both")
+        return optimizer
+    name = optimizer.lower() if isinstance(optimizer, str) else optimizer
+    get_optimizer(name)  # rejects unknown names, listing the valid ones
+    if learning_rate is not None and lr_schedule is not None:
+        raise ValueError("pass learning_rate or lr_schedule, not both (a schedule gives the "
+                         "learning rate of every epoch)")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be a callable epoch -> learning rate, such as "
+                        f"fastmlp.StepDecay(0.1, step_size=100), got {lr_schedule!r}")
+    lr = lr_schedule if lr_schedule is not None else learning_rate
+    if lr is None:
+        lr = DEFAULT_LEARNING_RATES[name]
+    kwargs = {"lr": lr, "weight_decay": l2}
+    if momentum:
+        if name != "sgd":
+            raise ValueError(f"momentum applies to optimizer='sgd', not {name!r}")
+        kwargs["momentum"] = momentum
+    if name == "adamw" and not l2:
+        kwargs.pop("weight_decay")  # keep AdamW's own default decay
+    return get_optimizer(name, **kwargs)
+
+
+class Model:
+    """A network assembled with :meth:`add_layer`, trained with :meth:`train_model`.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input features and outputs of the whole network.
+    layout : {"columns", "rows"}, default "columns"
+        One sample per column (the seed) or per row (the core). Keyword only.
+    seed : int or None
+        Seeds initialisation, shuffling and dropout.
+    backend : {"numba", "numpy"}
+    dtype : {"float64", "float32"}
+
+    Attributes
+    ----------
+    model : fastmlp.Sequential
+        The core network (built on first use, rebuilt when a layer is added).
+    neural_network : NetworkState
+        ``input`` and ``output`` of the last pass.
+    training_architecture : NetworkTraining
+    """
+
+    def __init__(self, n_in, n_out, *, layout="columns", seed=None, backend="numba",
+                 dtype="float64"):
+        self.n_in = check_count(n_in, "n_in", 1)
+        self.n_out = check_count(n_out, "n_out", 1)
+        self.layout = check_layout(layout)
+        self.seed, self.backend, self.dtype = seed, backend, dtype
+        self.layers = []
+        self._model = None
+        self.neural_network = NetworkState()
+        self.training_architecture = NetworkTraining(self)
+
+    def add_layer(self, n_in, n_out, index, activation=Layer.reLu, *, init=None, dropout=0.0):
+        """Insert a fully connected layer ``n_in -> n_out`` at position ``index``.
+
+        Parameters
+        ----------
+        n_in, n_out : int
+        index : int
+            0 is the first layer; ``len(model.layers)`` appends, a smaller index inserts
+            before the layer there.
+        activation : Layer function, name or None
+            ``Layer.reLu`` (default), ``Layer.leaky_reLu``, ``Layer.sigmoid``,
+            ``Layer.tanh``, ``Layer.softmax`` (output layer only) or ``Layer.linear``/None.
+        init : {"he", "xavier", ...} or float or None
+            Weight initialiser or a standard deviation; None: He for ReLU-like, else Xavier.
+        dropout : float in [0, 1)
+            Dropout after this layer's activation in training (not on the output layer).
+
+        Notes
+        -----
+        Adding a layer re-initialises every weight of the network.
+        """
+        index = check_count(index, "index", 0)
+        if index > len(self.layers):
+            raise ValueError(f"index {index} leaves a gap: the model has {len(self.layers)} "
+                             f"layers, so use an index from 0 to {len(self.layers)}")
+        self.layers.insert(index, LayerSpec(n_in, n_out, activation, init, dropout))
+        self._model = None
+
+    def add_conv_layer(self, *args, **kwargs):
+        """Not provided: raises NotImplementedError."""
+        raise NotImplementedError(_NO_CONVOLUTION)
+
+    def add_pooling_layer(self, *args, **kwargs):
+        """Not provided: raises NotImplementedError."""
+        raise NotImplementedError(_NO_CONVOLUTION)
+
+    @property
+    def model(self):
+        """The core :class:`fastmlp.Sequential`, built from the layers added so far."""
+        if self._model is None:
+            self._model = self._build()
+        return self._model
+
+    def _build(self):
+        if not self.layers:
+            raise ValueError("the model has no layers yet; add them with "
+                             "model.add_layer(n_in, n_out, index, activation=...)")
+        if self.layers[0].n_in != self.n_in:
+            raise ValueError(f"layer 0 takes {self.layers[0].n_in} inputs but the model has "
+                             f"{self.n_in}; make them agree")
+        if self.layers[-1].n_out != self.n_out:
+            raise ValueError(f"the last layer ({len(self.layers) - 1}) gives "
+                             f"{self.layers[-1].n_out} outputs but the model has {self.n_out}")
+        for i, (prev, layer) in enumerate(zip(self.layers[:-1], self.layers[1:]), start=1):
+            if layer.n_in != prev.n_out:
+                raise ValueError(f"layer {i} takes {layer.n_in} inputs but layer {i - 1} gives "
+                                 f"{prev.n_out}; make them agree")
+            if prev.activation is Layer.softmax:
+                raise ValueError(f"Layer.softmax is only for the output layer, found it on "
+                                 f"layer {i - 1}; use Layer.reLu (or another) there")
+        if self.layers[-1].dropout:
+            raise ValueError("dropout on the output layer would drop predictions; put it on "
+                             "a hidden layer")
+        core = []
+        for i, spec in enumerate(self.layers):
+            core += spec.core_layers(last=i == len(self.layers) - 1)
+        # A softmax output means class probabilities and cross-entropy; anything else is
+        # regression on the last activation's output with mean squared error.
+        loss = "cross_entropy" if self.layers[-1].activation is Layer.softmax else "mse"
+        return Sequential(core, loss=loss, backend=self.backend, dtype=self.dtype,
+                          seed=self.seed)
+
+    def _outputs(self, rows):
+        model = self.model
+        out = model.predict_proba(rows) if model.is_classifier else model.predict(rows)
+        return rows_to_layout(out, self.layout)
+
+    def train_model(self, inputs, targets, epochs=1000, learning_rate=None, batch_size=None,
+                    optimizer="sgd", lr_schedule=None, l2=0.0, momentum=0.0, shuffle=True,
+                    verbose=False):
+        """Train on ``inputs`` and ``targets``.
+
+        Parameters
+        ----------
+        inputs : (n_in, m) array, or (m, n_in) with ``layout="rows"``
+        targets : (n_out, m) one-hot or regression targets (transposed for "rows"),
+            or (m,) integer labels for a softmax output
+        epochs : int, default 1000
+        learning_rate : float or None
+            None: 0.1 for SGD, 0.01 for Adam and RMSprop.
+        batch_size : int or None
+            None: the full batch, as the seed trains.
+        optimizer : {"sgd", "adam", "rmsprop", "adamw"} or fastmlp optimizer instance
+        lr_schedule : callable or None
+            ``epoch -> learning rate`` (e.g. ``fastmlp.StepDecay(0.1, step_size=200)``),
+            instead of ``learning_rate``.
+        l2 : float
+            L2 penalty, ``l2 * w`` added to every parameter's gradient (weight decay).
+        momentum : float
+            SGD momentum.
+        shuffle : bool
+        verbose : bool
+            Print one line per epoch.
+
+        Returns
+        -------
+        fastmlp.History
+        """
+        return self.training_architecture.train(
+            inputs, targets, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+            optimizer=optimizer, lr_schedule=lr_schedule, l2=l2, momentum=momentum,
+            shuffle=shuffle, verbose=verbose)
+
+    def process_raw_single_input(self, column_vector):
+        """The network's output for one input.
+
+        Parameters
+        ----------
+        column_vector : (n_in, 1) or (n_in,) array
+            With ``layout="rows"``, (1, n_in) also works.
+
+        Returns
+        -------
+        ndarray
+            (n_out, 1) (or (1, n_out) with ``layout="rows"``): probabilities for a softmax
+            output, the last activation's values otherwise. Also kept in
+            ``neural_network.output``, the input in ``neural_network.input``.
+        """
+        X = features_to_rows(column_vector, self.n_in, self.layout, "column_vector")
+        output = self._outputs(X)
+        self.neural_network.input = np.asarray(column_vector)
+        self.neural_network.output = output
+        return output
+
+    def __repr__(self):
+        return f"Model({self.n_in}, {self.n_out}, layers={self.layers!r})"
+
+
+#: The seed's README imports ``Training``.
+Training = NetworkTraining
