@@ -1,9 +1,9 @@
 """Drives the fused Numba training kernel from ``fit``.
 
 The fused path covers the common stacks — Dense layers each followed by at most one
-activation, cross-entropy or MSE, the built-in optimizers, no active dropout — on the
-"numba" backend. Everything else trains layer by layer through the backend ops, with the
-same numbers.
+activation and one Dropout, cross-entropy or MSE, the built-in optimizers — on the "numba"
+backend. Everything else trains layer by layer through the backend ops, with the same
+numbers; dropout masks come from the model's generator in the same order on both paths.
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ _FUSED_OPTIMIZERS = (SGD, RMSprop, Adam, AdamW)
 
 
 def _layer_plan(model):
-    """Per Dense layer: (activation name, alpha); None if the stack has no fused form."""
+    """Per Dense layer: [activation name, alpha, dropout p] — each Dense may be followed by
+    one activation and then one Dropout; None if the stack has no fused form."""
     plan = []
     for layer in model._network:
         if isinstance(layer, Dense):
-            plan.append(["identity", 0.0])
-        elif isinstance(layer, Dropout) and layer.p == 0.0:
-            continue
-        elif isinstance(layer, Activation) and plan[-1][0] == "identity":
-            plan[-1] = [layer.op, layer.alpha if isinstance(layer, LeakyReLU) else 0.0]
+            plan.append(["identity", 0.0, 0.0])
+        elif isinstance(layer, Dropout) and plan[-1][2] == 0.0:
+            plan[-1][2] = layer.p
+        elif isinstance(layer, Activation) and plan[-1][0] == "identity" and plan[-1][2] == 0.0:
+            plan[-1][:2] = [layer.op, layer.alpha if isinstance(layer, LeakyReLU) else 0.0]
         else:
             return None
     return plan
@@ -48,24 +49,30 @@ class FusedTrainer:
         plan = _layer_plan(model)
         dtype = model.dtype
         self.sizes = np.array([dense[0].n_in] + [d.n_out for d in dense], dtype=np.int64)
-        self.acts = np.array([kernels.ACTIVATION_CODES[a] for a, _ in plan], dtype=np.int64)
-        self.alphas = np.array([alpha for _, alpha in plan], dtype=np.float64)
+        self.acts = np.array([kernels.ACTIVATION_CODES[a] for a, _, _ in plan], dtype=np.int64)
+        self.alphas = np.array([alpha for _, alpha, _ in plan], dtype=np.float64)
+        self.drops = np.array([p for _, _, p in plan], dtype=np.float64)
         base = model._flat_params
         self.w_off = np.array([_offset(d.W, base) for d in dense], dtype=np.int64)
         self.b_off = np.array([_offset(d.b, base) if d.bias else -1 for d in dense],
                               dtype=np.int64)
         # Work layout for a full batch: gathered inputs, then per layer z, a (z itself for
-        # identity) and d (the gradient flowing down).
+        # identity), with dropout the mask and the dropped output o (else o is a), and d
+        # (the gradient flowing down).
         offset = batch_size * dense[0].n_in
-        z_off, a_off, d_off = [], [], []
-        for width, act in zip(self.sizes[1:], self.acts):
+        offsets = {"z": [], "a": [], "m": [], "o": [], "d": []}
+        for width, act, p in zip(self.sizes[1:], self.acts, self.drops):
             block = batch_size * int(width)
-            z_off.append(offset)
-            a_off.append(offset if act == kernels.IDENTITY else offset + block)
-            d_off.append(a_off[-1] + block)
-            offset = d_off[-1] + block
-        self.z_off, self.a_off, self.d_off = (np.array(o, dtype=np.int64)
-                                              for o in (z_off, a_off, d_off))
+            z = offset
+            a = z if act == kernels.IDENTITY else z + block
+            m = a + block if p > 0 else a
+            o = m + block if p > 0 else a
+            d = o + block
+            for key, value in zip("zamod", (z, a, m, o, d)):
+                offsets[key].append(value)
+            offset = d + block
+        self.z_off, self.a_off, self.m_off, self.o_off, self.d_off = (
+            np.array(offsets[key], dtype=np.int64) for key in "zamod")
         self.work = np.empty(offset, dtype=dtype)
         self.X = X.reshape(-1)
         self.batch_size, self.n = batch_size, len(X)
@@ -107,8 +114,9 @@ class FusedTrainer:
         order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
         steps, bad_epoch, bad_batch, bad_loss = k.train_epochs(
             self.X, self.y_labels, self.y_targets, order_rows, shuffled, self.batch_size,
-            batch_begin, batch_end, self.sizes, self.acts, self.alphas, self.w_off, self.b_off,
-            self.z_off, self.a_off, self.d_off, model._flat_params, model._flat_grads,
+            batch_begin, batch_end, self.sizes, self.acts, self.alphas, self.drops, model._rng,
+            self.w_off, self.b_off, self.z_off, self.a_off, self.m_off, self.o_off, self.d_off,
+            model._flat_params, model._flat_grads,
             self.backup, s1, s2, opt_code, np.asarray(lrs, dtype=np.float64), hyper,
             opt.iterations, self.loss_kind, self.work, self.yb_labels, self.yb_targets,
             loss_sums, correct)

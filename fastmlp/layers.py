@@ -233,8 +233,10 @@ class Dropout(Layer):
         self._mask = None
         if not training or self.p == 0.0:
             return x
-        uniform = self._buffer("uniform", x.shape)
-        self._rng.random(dtype=self.dtype, out=uniform)
+        # float64 uniforms whatever the dtype, drawn row by row: the fused Numba kernel draws
+        # the same numbers in the same order, so both paths drop the same units.
+        uniform = self._buffers.setdefault(("uniform64", x.shape), np.empty(x.shape))
+        self._rng.random(out=uniform)
         mask = self._buffer("mask", x.shape)
         np.multiply(uniform >= self.p, self.dtype(1.0 / (1.0 - self.p)), out=mask)
         self._mask = mask

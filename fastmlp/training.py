@@ -96,7 +96,8 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     for cb in callbacks:
         cb.on_train_begin(model, dict.fromkeys(log_keys))
     try:
-        if fused is not None and _one_call_is_enough(verbose, validation, callbacks, epochs, X):
+        if fused is not None and _one_call_is_enough(fused, verbose, validation, callbacks,
+                                                     epochs, X):
             _fit_in_one_call(model, fused, epochs, shuffling, history, backup)
             return history
         for epoch in range(epochs):
@@ -157,11 +158,13 @@ def _epoch_line(epoch, epochs, logs):
     return "  ".join(parts)
 
 
-def _one_call_is_enough(verbose, validation, callbacks, epochs, X):
+def _one_call_is_enough(trainer, verbose, validation, callbacks, epochs, X):
     """Whole runs go to the kernel in one call when nothing needs Python between epochs:
-    that is what makes tiny networks fast. The limit keeps the stacked orders small."""
+    that is what makes tiny networks fast. The limit keeps the stacked orders small. With
+    dropout, runs go epoch by epoch so that the generator hands out shuffles and masks in
+    the same order as on the layer-by-layer path."""
     return (not verbose and validation is None and len(callbacks) == 1
-            and epochs * len(X) <= 4_000_000)
+            and epochs * len(X) <= 4_000_000 and not trainer.drops.any())
 
 
 def _fit_in_one_call(model, trainer, epochs, shuffling, history, backup):

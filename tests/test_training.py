@@ -230,3 +230,25 @@ def test_parameters_are_the_live_arrays(backend):
     assert model.count_params() == 12 + 4 + 8
     params[0][...] = 0
     assert not model.layers[0].W.any()
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 2e-4)])
+def test_dropout_runs_agree_between_backends(dtype, rtol, digits):
+    # The fused Numba kernel draws its masks from the model's generator in the same order
+    # as the layer-by-layer Dropout layer, so a seed gives the same run on both paths.
+    (X, y), _ = digits
+    models = [MLP([64, 24, 16, 10], dropout=0.3, backend=b, dtype=dtype, seed=5)
+              for b in ("numpy", "numba")]
+    for model in models:
+        model.fit(X[:300], y[:300], epochs=3, batch_size=64, optimizer=Adam(1e-2), verbose=0)
+    for a, b in zip(*(m.parameters() for m in models)):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(a).max())
+
+
+def test_fused_path_covers_dropout_stacks():
+    from fastmlp._fused import supports
+
+    model = MLP([4, 8, 3], dropout=0.5, backend="numba", seed=0)
+    assert supports(model, Adam())
+    odd = Sequential([Dense(4, 8), Dropout(0.2), ReLU(), Dense(8, 3)], backend="numba")
+    assert not supports(odd, Adam())  # dropout before the activation: layer by layer

@@ -58,8 +58,25 @@ def _bias_activation(z, a, theta, b_off, act, alpha):
 
 
 @jit
-def _activation_grad_and_bias_grad(d, z, a, act, alpha, grad, b_off):
-    """``d *= act'(z)`` in place and, with a bias, ``grad[b] = column sums of d``, one pass."""
+def _dropout(a, mask, out, p, rng):
+    """Inverted dropout: ``mask`` is 0 or ``1 / (1 - p)``, ``out = a * mask``.
+
+    One float64 uniform per element, row by row, from ``rng`` (a NumPy Generator whose state
+    Numba shares): the same draws, in the same order, as the layer-by-layer Dropout layer."""
+    dt = a.dtype.type
+    scale, zero = dt(1.0 / (1.0 - p)), dt(0)
+    n, m = a.shape
+    for i in range(n):
+        for j in range(m):
+            keep = scale if rng.random() >= p else zero
+            mask[i, j] = keep
+            out[i, j] = a[i, j] * keep
+
+
+@jit
+def _activation_grad_and_bias_grad(d, z, a, act, alpha, mask, dropped, grad, b_off):
+    """``d *= mask`` (if ``dropped``) and ``act'(z)`` in place and, with a bias,
+    ``grad[b] = column sums of d``, one pass."""
     dt = d.dtype.type
     one, zero, alpha = dt(1), dt(0), dt(alpha)
     n, m = d.shape
@@ -67,7 +84,7 @@ def _activation_grad_and_bias_grad(d, z, a, act, alpha, grad, b_off):
         grad[b_off:b_off + m] = zero
     for i in range(n):
         for j in range(m):
-            g = d[i, j]
+            g = d[i, j] * mask[i, j] if dropped else d[i, j]
             if act == RELU:
                 g = g if z[i, j] > zero else zero
             elif act == LEAKY_RELU:
@@ -175,8 +192,8 @@ def _optimizer_step(theta, grad, backup, s1, s2, opt, lr, hyper, step):
 
 
 @jit
-def _train_batch(xb, yb_labels, yb_targets, sizes, acts, alphas, w_off, b_off, z_off, a_off,
-                 d_off, theta, grad, work, loss_kind):
+def _train_batch(xb, yb_labels, yb_targets, sizes, acts, alphas, drops, rng, w_off, b_off, z_off,
+                 a_off, m_off, o_off, d_off, theta, grad, work, loss_kind):
     """Forward, loss and backward of one batch ``xb (B, n_in)``; fills ``grad``.
 
     Returns (batch mean loss, correct predictions)."""
@@ -190,6 +207,9 @@ def _train_batch(xb, yb_labels, yb_targets, sizes, acts, alphas, w_off, b_off, z
         a = _view(work, a_off[l], B, sizes[l + 1])
         _bias_activation(z, a, theta, b_off[l], acts[l], alphas[l])
         a_prev = a
+        if drops[l] > 0.0:
+            a_prev = _view(work, o_off[l], B, sizes[l + 1])
+            _dropout(a, _view(work, m_off[l], B, sizes[l + 1]), a_prev, drops[l], rng)
     d = _view(work, d_off[layers - 1], B, sizes[layers])
     if loss_kind == CROSS_ENTROPY:
         total, correct = _xent(a_prev, yb_labels, d)
@@ -203,8 +223,10 @@ def _train_batch(xb, yb_labels, yb_targets, sizes, acts, alphas, w_off, b_off, z
         d = _view(work, d_off[l], B, sizes[l + 1])
         z = _view(work, z_off[l], B, sizes[l + 1])
         a = _view(work, a_off[l], B, sizes[l + 1])
-        _activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], grad, b_off[l])
-        below = xb if l == 0 else _view(work, a_off[l - 1], B, sizes[l])
+        mask = _view(work, m_off[l], B, sizes[l + 1])
+        _activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], mask, drops[l] > 0.0, grad,
+                                       b_off[l])
+        below = xb if l == 0 else _view(work, o_off[l - 1], B, sizes[l])
         np.dot(below.T, d, _view(grad, w_off[l], sizes[l], sizes[l + 1]))
         if l > 0:
             W = _view(theta, w_off[l], sizes[l], sizes[l + 1])
@@ -214,14 +236,16 @@ def _train_batch(xb, yb_labels, yb_targets, sizes, acts, alphas, w_off, b_off, z
 
 @jit
 def train_epochs(X, y_labels, y_targets, orders, shuffled, batch_size, batch_begin, batch_end,
-                 sizes, acts, alphas, w_off, b_off, z_off, a_off, d_off, theta, grad, backup,
-                 s1, s2, opt, lrs, hyper, step, loss_kind, work, yb_labels, yb_targets,
-                 epoch_loss, epoch_correct):
+                 sizes, acts, alphas, drops, rng, w_off, b_off, z_off, a_off, m_off, o_off,
+                 d_off, theta, grad, backup, s1, s2, opt, lrs, hyper, step, loss_kind, work,
+                 yb_labels, yb_targets, epoch_loss, epoch_correct):
     """Run batches ``[batch_begin, batch_end)`` of each of ``len(lrs)`` epochs.
 
     ``X`` is the flat ``(n * n_in,)`` training matrix. Epoch ``e`` visits rows in the order
     ``orders[e]`` when ``shuffled`` (rows are gathered into ``work``), else in storage order.
     ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate sample-weighted loss and hits.
+
+    Dropout masks (layers with ``drops[l] > 0``) are drawn from ``rng``, the model's Generator.
 
     Returns ``(steps, bad_epoch, bad_batch, bad_loss)``: the optimizer steps taken, and where
     the loss stopped being finite (``bad_epoch == -1`` when it never did). On a non-finite
@@ -229,7 +253,6 @@ def train_epochs(X, y_labels, y_targets, orders, shuffled, batch_size, batch_beg
     """
     n_in = sizes[0]
     n = X.shape[0] // n_in
-    k = sizes[sizes.shape[0] - 1]
     taken = 0
     for e in range(lrs.shape[0]):
         for batch in range(batch_begin, batch_end):
@@ -248,9 +271,9 @@ def train_epochs(X, y_labels, y_targets, orders, shuffled, batch_size, batch_beg
             else:
                 xb = _view(X, start * n_in, B, n_in)
                 labels, targets = y_labels[start:start + B], y_targets[start:start + B]
-            loss, correct = _train_batch(xb, labels, targets[:, :k], sizes, acts, alphas, w_off,
-                                         b_off, z_off, a_off, d_off, theta, grad, work,
-                                         loss_kind)
+            loss, correct = _train_batch(xb, labels, targets, sizes, acts, alphas, drops, rng,
+                                         w_off, b_off, z_off, a_off, m_off, o_off, d_off, theta,
+                                         grad, work, loss_kind)
             if not math.isfinite(loss):
                 theta[:] = backup
                 return taken, e, batch, loss
