@@ -1,0 +1,94 @@
+"""``fastmlp evaluate`` and ``fastmlp predict``: put a saved model to work."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from ..serialization import load
+from . import _data, _report
+from ._errors import CLIError
+
+
+def _load_model(path, backend):
+    if not os.path.isfile(path):
+        raise CLIError(f"{path}: no such model file" if not os.path.isdir(path)
+                       else f"{path} is a folder, not a model file")
+    model = load(path, backend=backend)  # ModelFileError: reported in one line by main
+    if not model.is_classifier:
+        raise CLIError(f"{path} holds a regression model (loss={model.loss!r}); the command "
+                       f"line works with classifiers")
+    return model
+
+
+def _check_width(model, n_features, where):
+    if n_features != model.n_inputs:
+        raise CLIError(f"wrong input width: the model takes {model.n_inputs} features per "
+                       f"sample, {where} has {n_features}; was the model trained on other data?")
+
+
+def evaluate(args, out=None):
+    """Test loss and accuracy of ``args.model`` on ``args.dataset``."""
+    out = out or sys.stdout
+    if args.plot:
+        _report.require_matplotlib()
+        _report.plot_paths(args.plot, ())
+    model = _load_model(args.model, args.backend)
+    dataset = _data.load(args.dataset, download=args.download)
+    _check_width(model, dataset.n_features, dataset.title)
+    if dataset.n_classes > model.n_outputs:
+        raise CLIError(f"{dataset.title} has labels up to {dataset.n_classes - 1} but the model "
+                       f"has only {model.n_outputs} outputs; was it trained on other data?")
+    result = model.evaluate(dataset.X_test, dataset.y_test)
+    _report.table([
+        ("model", f"{args.model} ({'-'.join(_sizes(model))}, "
+                  f"{model.count_params():,} parameters)"),
+        ("dataset", f"{dataset.title}, {len(dataset.X_test):,} test samples"),
+        ("test loss", f"{result['loss']:.4f}"),
+        ("test accuracy", f"{result['accuracy']:.4f}"),
+    ], out)
+    if args.plot:
+        _report.draw(args.plot, dataset, model.predict(dataset.X_test), out)
+    return 0
+
+
+def _sizes(model):
+    from ..layers import Dense
+
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    return [str(dense[0].n_in)] + [str(layer.n_out) for layer in dense]
+
+
+def predict(args, out=None):
+    """Print or write the predicted class of every sample in ``args.input``."""
+    out = out or sys.stdout
+    model = _load_model(args.model, args.backend)
+    X, labels = _data.read_inputs(args.input, model.n_inputs)
+    if labels is not None and labels.max(initial=0) >= model.n_outputs:
+        labels = None  # not class labels this model knows: no accuracy to report
+    predictions = model.predict(X)
+    if args.output:
+        _write(args.output, predictions)
+        print(f"wrote {len(predictions):,} predictions to {args.output}", file=out)
+    else:
+        print("\n".join(map(str, predictions.tolist())), file=out)
+    if labels is not None:
+        accuracy = float(np.mean(predictions == labels))
+        # To stderr when the predictions fill stdout, so that piping them stays clean.
+        print(f"accuracy on the labels in {args.input}: {accuracy:.4f}",
+              file=out if args.output else sys.stderr)
+    return 0
+
+
+def _write(path, predictions):
+    _report.check_folder(path, "--output")
+    if path.endswith(".npy"):
+        np.save(path, predictions.astype(np.int64))
+    elif path.endswith(".csv"):
+        # Kaggle's submission layout: 1-based ImageId, then the label.
+        rows = np.column_stack([np.arange(1, len(predictions) + 1), predictions])
+        np.savetxt(path, rows, fmt="%d", delimiter=",", header="ImageId,Label", comments="")
+    else:
+        np.savetxt(path, predictions, fmt="%d")
