@@ -18,6 +18,8 @@ import inspect
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fastmlp.backends import _numgrad_numba, _numgrad_numpy
 
@@ -38,6 +40,7 @@ CASES = {
     "batch1-ce": ([5, 6, 3], ["relu", "identity"], "cross_entropy", 1, ()),
     "batch1-mse-1out": ([3, 5, 1], ["sigmoid", "identity"], "mse", 1, (1,)),
     "sigmoid-out-mse": ([4, 6, 3], ["leaky_relu", "sigmoid"], "mse", 6, ()),
+    "relu-out-mse": ([4, 6, 3], ["tanh", "relu"], "mse", 8, ()),
 }
 
 
@@ -166,6 +169,7 @@ def test_inputs_are_not_modified(path):
         (lambda s: s.__setitem__(5, [0.0]), "alphas"),
         (lambda s: s.__setitem__(3, [np.zeros(9), np.zeros(5)]), "layer 1"),
         (lambda s: s.__setitem__(1, np.zeros(3, dtype=np.int64)), "target"),
+        (lambda s: s.__setitem__(1, np.full(12, 4)), "labels"),
     ],
 )
 def test_inconsistent_specs_are_rejected(path, change, message):
@@ -197,6 +201,33 @@ def test_numba_matches_the_reference(name):
     np.testing.assert_array_equal(a == 0, b == 0)
     np.testing.assert_array_equal(flat(ref.kinks_W + ref.kinks_b),
                                   flat(fast.kinks_W + fast.kinks_b))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 6), min_size=3, max_size=5),
+    hidden=st.sampled_from(list(_numgrad_numpy.ACTIVATIONS)),
+    out_act=st.sampled_from(["identity", "sigmoid", "relu"]),
+    loss=st.sampled_from(_numgrad_numpy.LOSSES),
+    n=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_numba_matches_the_reference_on_random_shapes(widths, hidden, out_act, loss, n, seed):
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(size=(a, b)) for a, b in zip(widths[:-1], widths[1:])]
+    biases = [rng.normal(size=b) * 0.1 for b in widths[1:]]
+    X = np.where(rng.random((n, widths[0])) < 0.3, 0.0, rng.random((n, widths[0])))
+    target = (rng.integers(0, widths[-1], size=n) if loss == "cross_entropy"
+              else rng.normal(size=(n, widths[-1])))
+    activations = [hidden] * (len(weights) - 1) + [out_act]
+    spec = (X, target, weights, biases, activations, [0.2] * len(weights), loss)
+    eps = 1e-2
+    ref, fast = PATHS["numpy"](*spec, eps), PATHS["numba"](*spec, eps)
+    a, b = flat(ref.grads_W + ref.grads_b), flat(fast.grads_W + fast.grads_b)
+    floor = rounding_floor(spec, eps)
+    assert np.abs(a - b).max() <= floor + 1e-9 * (np.abs(a) + np.abs(b)).max()
+    resolvable = np.abs(a) + np.abs(b) >= floor / 1e-9
+    assert np.all(rel_err(a, b)[resolvable] <= 1e-9)
 
 
 @pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-18, reason="needs 80-bit long double")
@@ -281,7 +312,9 @@ def test_kinks_are_flagged_where_a_pre_activation_sits_within_h_of_zero(path):
     assert err[kinked].min() > 1e-3 and err[~kinked].max() <= 1e-6
 
 
-@pytest.mark.parametrize("name", ["relu-ce", "relu-3h-mse", "leaky-ce", "relu-3h-ce-nobias"])
+@pytest.mark.parametrize(
+    "name", ["relu-ce", "relu-3h-mse", "leaky-ce", "relu-3h-ce-nobias", "relu-out-mse"]
+)
 def test_both_paths_flag_the_same_kinks_when_h_is_large(name):
     spec = make_case(name, seed=3)
     ref, fast = (PATHS[p](*spec, 5e-2) for p in ("numpy", "numba"))

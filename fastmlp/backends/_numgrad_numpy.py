@@ -76,6 +76,11 @@ def check_spec(X, target, weights, biases, activations, alphas, loss, eps):
         raise ValueError(
             f"loss {loss!r} expects target of shape {expected}, got {np.shape(target)}"
         )
+    if loss == "cross_entropy" and n and not (0 <= np.min(target) and np.max(target) < width):
+        raise ValueError(
+            f"class labels must lie in [0, {width}) for {width} outputs, got values from "
+            f"{np.min(target)} to {np.max(target)}"
+        )
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
 
