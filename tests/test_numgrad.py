@@ -170,6 +170,7 @@ def test_inputs_are_not_modified(path):
         (lambda s: s.__setitem__(3, [np.zeros(9), np.zeros(5)]), "layer 1"),
         (lambda s: s.__setitem__(1, np.zeros(3, dtype=np.int64)), "target"),
         (lambda s: s.__setitem__(1, np.full(12, 4)), "labels"),
+        (lambda s: s.__setitem__(0, np.zeros((0, 6))), "non-empty"),
     ],
 )
 def test_inconsistent_specs_are_rejected(path, change, message):
