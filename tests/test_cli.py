@@ -70,7 +70,7 @@ def test_every_command_has_help(capsys, command):
 def test_train_help_states_the_fashion_mnist_recipe(capsys):
     _, out, _ = run(capsys, "train", "--help")
     assert "the Fashion-MNIST one is" in out
-    assert "--layers 512,256" in out
+    assert "--layers 256,128" in out
 
 
 def test_version(capsys):

@@ -102,7 +102,8 @@ def run(args, out=None):
     rows = [
         ("test loss", f"{result['loss']:.4f}"),
         ("test accuracy", f"{result['accuracy']:.4f}"),
-        ("train time", f"{seconds:.1f} s ({epochs_run} epochs, validation included)"),
+        ("train time", f"{seconds:.1f} s ({epochs_run} epochs"
+                       f"{', validation included' if validation is not None else ''})"),
         ("samples/s", f"{epochs_run * len(X) / seconds:,.0f}"),
     ]
     if args.save:
