@@ -251,7 +251,7 @@ def plot_misclassified(X, y_true, y_pred, image_shape=(28, 28), labels=None, n=2
     if not len(shown):
         ax = figure.subplots()
         ax.axis("off")
-        ax.text(0.5, 0.5, f"no misclassified samples among {len(X)}", ha="center",
+        ax.text(0.5, 0.5, f"no misclassified samples among {len(X):,}", ha="center",
                 va="center")
         return _finish(figure, path)
     axes = figure.subplots(rows, cols, squeeze=False).ravel()
@@ -265,6 +265,6 @@ def plot_misclassified(X, y_true, y_pred, image_shape=(28, 28), labels=None, n=2
         ax.set_yticks([])
     for ax in axes[len(shown):]:
         ax.axis("off")
-    figure.suptitle(title or f"{len(wrong)} of {len(X)} misclassified "
+    figure.suptitle(title or f"{len(wrong):,} of {len(X):,} misclassified "
                     f"(first {len(shown)} shown)")
     return _finish(figure, path)
