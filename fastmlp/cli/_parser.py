@@ -159,7 +159,8 @@ def build_parser(prog="fastmlp"):
     train.add_argument("--save", metavar="PATH", help="write the trained model (.npz)")
     train.add_argument("--plot", metavar="PREFIX",
                        help="write PREFIX-history.png, PREFIX-confusion.png and "
-                            "PREFIX-misclassified.png (needs matplotlib)")
+                            "PREFIX-misclassified.png (needs matplotlib; a .pdf or .svg "
+                            "ending on PREFIX picks that format)")
     train.add_argument("--no-progress", action="store_true",
                        help="no progress bars, just one line per epoch")
     train.set_defaults(run=_train.run)
