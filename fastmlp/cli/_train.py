@@ -90,8 +90,10 @@ def run(args, out=None):
           f"batch {recipe.batch_size}, {recipe.epochs} epochs, seed {args.seed}", file=out,
           flush=True)
 
-    # Bars only on a terminal; in logs and pipes the per-epoch lines are enough.
-    verbose = 1 if sys.stderr.isatty() and not args.no_progress else 2
+    # Bars only on a terminal. fit prints the epoch lines next to the bars, on stderr, so
+    # when stdout goes to a file or pipe they go there instead (verbose=2), without bars.
+    interactive = sys.stderr.isatty() and sys.stdout.isatty()
+    verbose = 1 if interactive and not args.no_progress else 2
     start = time.perf_counter()
     history = model.fit(X, y, epochs=recipe.epochs, batch_size=recipe.batch_size,
                         optimizer=optimizer, validation_data=validation, verbose=verbose)
