@@ -212,7 +212,7 @@ def read_inputs(path, n_features):
         got = X.shape[1] if X.ndim == 2 else f"shape {X.shape}"
         raise CLIError(f"wrong input width: the model takes {n_features} features per sample, "
                        f"{path} has {got}; was the model trained on other data?")
-    if np.issubdtype(X.dtype, np.integer) or X.dtype == bool:
+    if np.issubdtype(X.dtype, np.integer):
         X = _scaled(X)
     return X, labels
 
