@@ -67,9 +67,15 @@ def _exp_impl(ftype, itype, ln2_bits, degree):
         scale1 = itype((int(n1) + bias) << shift).view(ftype)
         scale2 = itype((int(n - n1) + bias) << shift).view(ftype)
         y = p * scale1 * scale2
-        y = inf if x > x_max else y
-        y = zero if x < x_min else y
-        return x if x != x else y  # NaN in, NaN out
+        # Statements, not conditional expressions: inlined ternaries trip Numba's SSA check
+        # on Python 3.11 (NumbaIRAssumptionWarning, numba issue 9489).
+        if x > x_max:
+            y = inf
+        if x < x_min:
+            y = zero
+        if x != x:  # NaN in, NaN out
+            y = x
+        return y
 
     return impl
 
@@ -92,7 +98,11 @@ def _tanh_impl(ftype, nterms, small):
             p = p * x2 + coeffs[k]
         e = exp(-two * ax)
         t = (one - e) / (one + e)
-        return x * p if ax < small else (t if x >= zero else -t)
+        if x < zero:
+            t = -t
+        if ax < small:
+            t = x * p
+        return t
 
     return impl
 

@@ -36,9 +36,22 @@ def _view(flat, offset, rows, cols):
 
 @jit
 def _bias_activation(z, a, theta, b_off, act, alpha):
-    """``z += b`` then ``a = act(z)``, one pass; for identity ``a`` is ``z`` itself."""
+    """``z += b`` then ``a = act(z)``; for identity ``a`` is ``z`` itself.
+
+    One loop per activation, so the branch sits outside the inner loop (which then
+    vectorises) and each inlined ``exp``/``tanh`` appears once per compiled function."""
+    if act == SIGMOID:
+        _bias_sigmoid(z, a, theta, b_off)
+    elif act == TANH:
+        _bias_tanh(z, a, theta, b_off)
+    else:
+        _bias_rectifier(z, a, theta, b_off, act, alpha)
+
+
+@jit
+def _bias_rectifier(z, a, theta, b_off, act, alpha):
     dt = z.dtype.type
-    one, zero, alpha = dt(1), dt(0), dt(alpha)
+    zero, alpha = dt(0), dt(alpha)
     n, m = z.shape
     for i in range(n):
         for j in range(m):
@@ -50,11 +63,33 @@ def _bias_activation(z, a, theta, b_off, act, alpha):
                 a[i, j] = v if v > zero else zero
             elif act == LEAKY_RELU:
                 a[i, j] = v if v > zero else alpha * v
-            elif act == SIGMOID:
-                e = exp(-abs(v))  # never overflows; both branches equal the logistic
-                a[i, j] = (one if v >= zero else e) / (one + e)
-            elif act == TANH:
-                a[i, j] = tanh(v)
+
+
+@jit
+def _bias_sigmoid(z, a, theta, b_off):
+    dt = z.dtype.type
+    one, zero = dt(1), dt(0)
+    n, m = z.shape
+    for i in range(n):
+        for j in range(m):
+            v = z[i, j]
+            if b_off >= 0:
+                v += theta[b_off + j]
+                z[i, j] = v
+            e = exp(-abs(v))  # never overflows; both branches equal the logistic
+            a[i, j] = (one if v >= zero else e) / (one + e)
+
+
+@jit
+def _bias_tanh(z, a, theta, b_off):
+    n, m = z.shape
+    for i in range(n):
+        for j in range(m):
+            v = z[i, j]
+            if b_off >= 0:
+                v += theta[b_off + j]
+                z[i, j] = v
+            a[i, j] = tanh(v)
 
 
 @jit
