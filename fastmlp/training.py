@@ -272,5 +272,6 @@ class _Batches:
 def _progress(n, epoch, epochs):
     from tqdm.auto import tqdm
 
+    # disable=None: no bar when stderr is not a terminal, so logs and pipes stay clean.
     return tqdm(total=n, desc=f"epoch {epoch + 1}/{epochs}", unit="sample", unit_scale=True,
-                leave=False, file=sys.stderr, dynamic_ncols=True)
+                leave=False, file=sys.stderr, dynamic_ncols=True, disable=None)
