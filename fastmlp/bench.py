@@ -470,10 +470,11 @@ def _add_ratios(rows):
                         row["size"] and r["impl"] == peer), None)
             if ref is not None:
                 row[key] = row["seconds"] / ref["seconds"]
+                row[f"{key}_best"] = min(row["runs"]) / min(ref["runs"])
 
 
-def _fmt_time(row):
-    s = row["seconds"]
+def _fmt_time(row, seconds=None):
+    s = row["seconds"] if seconds is None else seconds
     if row["unit"] == "s/step":
         return f"{s * 1e6:.2f} us/step"
     return f"{s:.3f} {row['unit']}"
@@ -490,11 +491,12 @@ def _cell(row, key, fmt):
 
 def format_table(rows):
     """The rows of :func:`run_peer_comparison` as one plain-text table."""
-    header = ("target", "size", "implementation", "median", "spread", "x torch", "x sklearn",
-              "x loop", "accuracy", "GFLOP/s", "eff", "data")
+    header = ("target", "size", "implementation", "median", "best", "spread", "x torch",
+              "x sklearn", "x loop", "accuracy", "GFLOP/s", "eff", "data")
     table = [header]
     for row in rows:
-        table.append((row["target"], row["size"], row["impl"], _fmt_time(row), _spread(row),
+        table.append((row["target"], row["size"], row["impl"], _fmt_time(row),
+                      _fmt_time(row, min(row["runs"])), _spread(row),
                       _cell(row, "x_torch", "{:.3f}"), _cell(row, "x_sklearn", "{:.3f}"),
                       _cell(row, "x_loop", "{:.2f}"), _cell(row, "accuracy", "{:.2%}"),
                       _cell(row, "gflops", "{:.1f}"), _cell(row, "efficiency", "{:.2f}"),
@@ -511,16 +513,20 @@ def _verdicts(rows):
         return next((r for r in rows if r["target"] == target and r["impl"] == impl
                      and (size is None or r["size"] == size)), None)
 
-    def check(label, value, bound, what):
+    def check(label, row, key, bound, what):
+        # The verdict is on medians, as the targets say; the ratio of the best runs shows
+        # how much of a miss (or a hit) a noisy machine may have made.
+        value = row[key]
         verdict = "met" if value <= bound else "NOT met"
-        return f"{label}: {what} = {value:.3f} (<= {bound:g}) {verdict}"
+        best = f", best runs {row[key + '_best']:.3f}" if key + "_best" in row else ""
+        return f"{label}: {what} = {value:.3f} (<= {bound:g}) {verdict}{best}"
 
     lines = []
     t1 = find("T1", "fastmlp numba")
     if t1 is not None:
         for key, peer in (("x_torch", "torch"), ("x_sklearn", "sklearn")):
             if key in t1:
-                lines.append(check("T1", t1[key], 0.40, f"numba / {peer}"))
+                lines.append(check("T1", t1, key, 0.40, f"numba / {peer}"))
         torch_row = find("T1", "pytorch")
         if torch_row is not None:
             # Being more than a point better than PyTorch is no failure: only falling behind is.
@@ -529,16 +535,16 @@ def _verdicts(rows):
                          f"{'met' if gap >= -1 else 'NOT met'}")
     t2 = find("T2", "fastmlp numba")
     if t2 is not None and "x_torch" in t2:
-        lines.append(check("T2", t2["x_torch"], 0.60, "numba / torch"))
+        lines.append(check("T2", t2, "x_torch", 0.60, "numba / torch"))
     t3 = find("T3", "fastmlp numba")
     if t3 is not None and "x_torch" in t3:
-        lines.append(check("T3", t3["x_torch"], 1 / 50, "numba / torch per step"))
+        lines.append(check("T3", t3, "x_torch", 1 / 50, "numba / torch per step"))
     for row in rows:
         if row["impl"] == "fastmlp numpy" and "x_loop" in row and row["target"] != "T3":
-            lines.append(check("T4", row["x_loop"], 1.3, f"numpy backend / loop, {row['size']}"))
+            lines.append(check("T4", row, "x_loop", 1.3, f"numpy backend / loop, {row['size']}"))
     warm = find("T5", "fastmlp numba, warm cache")
     if warm is not None:
-        lines.append(check("T5", warm["seconds"], 2.0, "warm start-up adds (s)"))
+        lines.append(check("T5", warm, "seconds", 2.0, "warm start-up adds (s)"))
     for row in rows:
         if row["impl"] == "fastmlp numba" and "efficiency" in row:
             lines.append(f"T6: {row['size']}: {row['gflops']:.1f} GFLOP/s = "
@@ -581,7 +587,8 @@ def run_peer_comparison(sizes=("784-128-10", "784-512-512-10"), epochs=5, repeat
     list of dict
         One dict per table row: ``target, size, impl, unit, seconds`` (the median),
         ``runs`` (every repeat), ``data``, and where they apply ``accuracy``, ``gflops``,
-        ``efficiency`` (over the GEMM) and ``x_torch`` / ``x_sklearn`` / ``x_loop`` ratios.
+        ``efficiency`` (over the GEMM) and ``x_torch`` / ``x_sklearn`` / ``x_loop`` ratios (of
+        the medians; ``x_torch_best`` and so on compare the fastest runs).
     """
     if repeats < 1 or epochs < 1:
         raise ValueError(f"repeats and epochs must be >= 1, got {repeats} and {epochs}")

@@ -1,0 +1,40 @@
+"""Side-by-side comparison with PyTorch and scikit-learn: targets T1-T6 in one table.
+
+    python benchmarks/compare_peers.py                      # the full run (about 10 minutes)
+    python benchmarks/compare_peers.py --n-train 5000 --epochs 1 --no-startup   # a quick look
+    python benchmarks/compare_peers.py --json results.json  # also keep every number
+
+The logic lives in :func:`fastmlp.bench.run_peer_comparison` (``fastmlp bench --peers`` calls
+it too); this script only parses the command line.
+"""
+
+import argparse
+import json
+import sys
+
+from fastmlp.bench import run_peer_comparison
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["784-128-10", "784-512-512-10"],
+                        help="networks for the epoch comparison (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs per run (default: 5)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per implementation")
+    parser.add_argument("--n-train", type=int, default=None,
+                        help="train on the first N rows only (quick checks)")
+    parser.add_argument("--xor-steps", type=int, default=20_000, help="SGD steps per XOR run")
+    parser.add_argument("--no-peers", action="store_true", help="skip PyTorch and scikit-learn")
+    parser.add_argument("--no-startup", action="store_true", help="skip T5 (fresh processes)")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    rows = run_peer_comparison(sizes=args.sizes, epochs=args.epochs, repeats=args.repeats,
+                               peers=not args.no_peers, out=sys.stdout, n_train=args.n_train,
+                               xor_steps=args.xor_steps, startup=not args.no_startup)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
