@@ -94,9 +94,9 @@ def _input_grad_gemms(work, theta, sizes, w_off, d_off, B, reps):
 
 
 @njit
-def _optimizer(theta, grad, backup, s1, s2, hyper, reps):
+def _optimizer(theta, grad, backup, s1, s2, opt, hyper, reps):
     for step in range(1, reps + 1):
-        k._optimizer_step(theta, grad, backup, s1, s2, k.ADAM, 1e-3, hyper, step)
+        k._optimizer_step(theta, grad, backup, s1, s2, opt, 1e-3, hyper, step)
 
 
 def _best_times(fns, repeats):
@@ -136,29 +136,36 @@ def _torch_gemms(sizes, B, reps):
     return run
 
 
-def profile(sizes, n, repeats, out=print):
-    """Print and return the best time of each piece of an epoch, the whole kernel and fit."""
-    B = 128
+def profile(sizes, n, repeats, batch=128, epochs=1, activation="relu", optimizer=None,
+            out=print):
+    """Print and return the best time of each piece of ``epochs`` epochs, the whole kernel
+    and ``fit``. Batches are shuffled (gathered) unless one batch holds all ``n`` rows."""
+    B = batch
     X, y = synthetic_data(sizes, n)
-    model = MLP(list(sizes), seed=0)
-    model.optimizer = opt = Adam(1e-3)
+    model = MLP(list(sizes), activation=activation, seed=0)
+    model.optimizer = opt = optimizer or Adam(1e-3)
     opt.bind(model._params)
     backup = model._flat_params.copy()
     t = FusedTrainer(model, X, y, B, backup)
-    reps = n // B
+    reps = n // B * epochs
+    shuffled = B < n
     order = np.random.default_rng(0).permutation(n)
-    s1, s2 = (opt.flat_state[name] for name in opt.state_names)
+    orders = np.tile(order, (epochs, 1)).reshape(-1) if shuffled else order
+    opt_code = k.ADAM if isinstance(opt, Adam) else k.SGD
+    state = [opt.flat_state[name] for name in opt.state_names]
+    s1, s2 = state[0], state[-1]
     hyper = np.zeros(7)
     hyper[[k.H_DECAY1, k.H_DECAY2, k.H_EPS]] = 0.9, 0.999, 1e-8
     theta, grad, work, yb = model._flat_params, model._flat_grads, t.work, t.yb_labels
     # One real step fills every buffer with the values a step sees: uninitialised memory can
     # hold denormals or NaNs, which would make the pieces' arithmetic unrepresentatively slow.
-    t.run([0.0], order[None, :], 0, 1)  # lr 0: the weights stay as they are
+    _gather(t.X, y, order, sizes[0], B, 1, work, yb)
+    t.run([0.0], order[None, :] if shuffled else None, 0, 1)  # lr 0: the weights stay put
     # The optimizer piece updates copies, leaving the model's weights as they were.
     theta_c, backup_c, s1_c, s2_c = theta.copy(), backup.copy(), s1.copy(), s2.copy()
     pieces = {
         "gather (shuffled rows)":
-            lambda: _gather(t.X, y, order, sizes[0], B, reps, work, yb),
+            lambda: _gather(t.X, y, orders, sizes[0], B, reps if shuffled else 0, work, yb),
         "forward GEMMs": lambda: _forward_gemms(work, theta, t.sizes, t.w_off, t.z_off, t.a_off,
                                                 B, reps),
         "bias + activation": lambda: _bias_activations(work, theta, t.sizes, t.acts, t.alphas,
@@ -171,12 +178,13 @@ def profile(sizes, n, repeats, out=print):
                                                             t.a_off, t.d_off, B, reps),
         "input-gradient GEMMs": lambda: _input_grad_gemms(work, theta, t.sizes, t.w_off,
                                                           t.d_off, B, reps),
-        "Adam step (whole vector)": lambda: _optimizer(theta_c, grad, backup_c, s1_c, s2_c,
-                                                       hyper, reps),
+        f"{type(opt).__name__} step (whole vector)": lambda: _optimizer(
+            theta_c, grad, backup_c, s1_c, s2_c, opt_code, hyper, reps),
     }
-    orders = order[None, :]
-    extra = {"kernel": lambda: t.run([1e-3], orders, 0, t.n_batches),
-             "fit": lambda: model.fit(X, y, epochs=1, batch_size=B, verbose=0)}
+    lrs = [1e-3] * epochs
+    epoch_orders = np.tile(order, (epochs, 1)) if shuffled else None
+    extra = {"kernel": lambda: t.run(lrs, epoch_orders, 0, t.n_batches),
+             "fit": lambda: model.fit(X, y, epochs=epochs, batch_size=B, verbose=0)}
     torch_gemms = _torch_gemms(sizes, B, reps)
     if torch_gemms is not None:
         extra["torch"] = torch_gemms
@@ -184,15 +192,19 @@ def profile(sizes, n, repeats, out=print):
     gemm_flops = training_flops(sizes, reps * B)
     total = sum(best[name] for name in pieces)
     gemm = sum(best[name] for name in pieces if "GEMM" in name)
-    out(f"\n{'-'.join(map(str, sizes))}, batch {B}, {n} rows ({reps} full batches), "
-        f"float32; best of {repeats}, interleaved")
-    out(f"{'piece':32s} {'ms/epoch':>9s} {'share':>6s}")
+    out(f"\n{'-'.join(map(str, sizes))}, {activation}, batch {B}, {n} rows, {epochs} epoch(s) = "
+        f"{reps} full batches, float32; best of {repeats}, interleaved")
+    out(f"{'piece':32s} {'ms':>9s} {'us/step':>9s} {'share':>6s}")
+
+    def line(label, seconds, share=""):
+        out(f"{label:32s} {seconds * 1e3:9.2f} {seconds / reps * 1e6:9.3f} {share:>6s}")
+
     for name in pieces:
-        out(f"{name:32s} {best[name] * 1e3:9.2f} {best[name] / total:6.1%}")
-    out(f"{'sum of pieces':32s} {total * 1e3:9.2f}")
-    out(f"{'whole kernel (train_epochs)':32s} {best['kernel'] * 1e3:9.2f}")
-    out(f"{'fit(epochs=1, verbose=0)':32s} {best['fit'] * 1e3:9.2f}   (Python around the "
-        f"kernel: {(best['fit'] - best['kernel']) * 1e3:.1f} ms)")
+        line(name, best[name], f"{best[name] / total:.1%}")
+    line("sum of pieces", total)
+    line("whole kernel (train_epochs)", best["kernel"])
+    line(f"fit(epochs={epochs}, verbose=0)", best["fit"])
+    out(f"Python around the kernel in fit: {(best['fit'] - best['kernel']) * 1e3:.1f} ms")
     out(f"GEMMs: {gemm / total:.0%} of the pieces, {gemm_flops / gemm / 1e9:.1f} GFLOP/s")
     if "torch" in best:
         out(f"same GEMMs through torch.mm: {best['torch'] * 1e3:.2f} ms "
@@ -200,30 +212,60 @@ def profile(sizes, n, repeats, out=print):
     return best
 
 
+@njit
+def _xor_dots(x, W1, W2, z1, z2, d1, d2, g1, g2, reps):
+    """The five matrix products of a 2-4-2 full-batch step, through np.dot (BLAS)."""
+    for _ in range(reps):
+        np.dot(x, W1, z1)
+        np.dot(z1, W2, z2)
+        np.dot(z1.T, d2, g2)
+        np.dot(d2, W2.T, d1)
+        np.dot(x.T, d1, g1)
+
+
+@njit
+def _matmul_loops(a, b, out):
+    n, m = out.shape
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = 0
+        for p in range(a.shape[1]):
+            aip = a[i, p]
+            for j in range(m):
+                out[i, j] += aip * b[p, j]
+
+
+@njit
+def _xor_loops(x, W1, W2, z1, z2, d1, d2, g1, g2, reps):
+    """The same five products as plain loops: no BLAS call."""
+    for _ in range(reps):
+        _matmul_loops(x, W1, z1)
+        _matmul_loops(z1, W2, z2)
+        _matmul_loops(z1.T, d2, g2)
+        _matmul_loops(d2, W2.T, d1)
+        _matmul_loops(x.T, d1, g1)
+
+
 def profile_xor(steps, repeats, out=print):
-    """Per-step cost of full-batch XOR training: ``fit`` against the bare kernel call."""
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
-    y = np.array([0, 1, 1, 0])
-    model = MLP([2, 4, 2], activation="tanh", seed=0)
-    model.fit(X, y, epochs=1, batch_size=4, optimizer=SGD(0.5), verbose=0)
-    opt = model.optimizer
-    t = FusedTrainer(model, X, y, 4, model._flat_params.copy())
-    lrs = [0.5] * steps
-    best = _best_times({
-        "fit": lambda: model.fit(X, y, epochs=steps, batch_size=4, verbose=0),
-        "kernel": lambda: t.run(lrs, None, 0, 1),
-        "lr list": lambda: [opt.lr_at(e) for e in range(steps)],
-    }, repeats)
-    out(f"\nXOR 2-4-2, full batch, SGD; {steps} steps; best of {repeats}, interleaved")
-    for name, label in (("fit", f"fit(epochs={steps})"), ("kernel", "FusedTrainer.run alone"),
-                        ("lr list", "the per-epoch learning-rate list")):
-        out(f"{label:36s} {best[name] / steps * 1e6:7.3f} us/step")
+    """Full-batch XOR steps (T3): the pieces, then what BLAS calls cost at these sizes."""
+    profile((2, 4, 2), 4, repeats, batch=4, epochs=steps, activation="tanh",
+            optimizer=SGD(0.5), out=out)
+    f32 = np.float32
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=f32)
+    mats = (X, np.ones((2, 4), f32), np.ones((4, 2), f32), np.empty((4, 4), f32),
+            np.empty((4, 2), f32), np.empty((4, 4), f32), np.ones((4, 2), f32),
+            np.empty((2, 4), f32), np.empty((4, 2), f32))
+    best = _best_times({"dots": lambda: _xor_dots(*mats, steps),
+                        "loops": lambda: _xor_loops(*mats, steps)}, repeats)
+    out(f"a step's 5 products via np.dot (BLAS): {best['dots'] / steps * 1e6:.3f} us/step; "
+        f"as plain loops: {best['loops'] / steps * 1e6:.3f} us/step")
     return best
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=["784-128-10", "784-512-512-10"])
+    parser.add_argument("--sizes", nargs="*", default=["784-128-10", "784-512-512-10"],
+                        help="networks to profile (none: only the XOR step)")
     parser.add_argument("--samples", type=int, default=60_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--xor-steps", type=int, default=20_000)
