@@ -9,6 +9,8 @@ import pytest
 
 from fastmlp.backends import available_backends
 from fastmlp.bench import CASES
+from fastmlp.gradcheck import SIZES as GRADCHECK_SIZES
+from fastmlp.gradcheck import size_name
 
 SIZES = list(CASES)
 BACKENDS = available_backends()
@@ -31,3 +33,8 @@ size_and_layer = pytest.mark.parametrize(
     [pytest.param(name, f"{a}x{b}", id=f"size={name}-layer={a}x{b}")
      for name in SIZES for _, a, b in layers(name)],
 )
+
+
+#: The sizes of the gradient suite: ``fastmlp.gradcheck.SIZES``, the ones ``fastmlp gradcheck``
+#: measures (batch 64), so the suite and the command speak about the same networks.
+GRADIENT_SIZES = [size_name(s) for s in GRADCHECK_SIZES]

@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 from .backends import available_backends, get_backend
 from .callbacks import Callback, EarlyStopping, History
 from .data import load_digits, load_fashion_mnist, load_iris, load_mnist
-from .gradients import GradientReport, check_gradients
+from .gradients import GradientReport, check_gradients, directional_check
 from .layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .losses import MeanSquaredError, SoftmaxCrossEntropy
 from .model import MLP, Sequential
@@ -22,6 +22,6 @@ __all__ = [
     "EarlyStopping", "ExponentialDecay", "GradientReport", "History", "LeakyReLU",
     "MeanSquaredError", "ModelFileError", "RMSprop", "ReLU", "Sequential", "Sigmoid",
     "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "__version__", "available_backends",
-    "check_gradients", "get_backend", "load", "load_digits", "load_fashion_mnist", "load_iris",
-    "load_mnist",
+    "check_gradients", "directional_check", "get_backend", "load", "load_digits",
+    "load_fashion_mnist", "load_iris", "load_mnist",
 ]

@@ -395,3 +395,14 @@ def test_fashion_mnist_one_epoch_of_784_128_10_reaches_80_percent(capsys):
     assert code == 0, err
     assert "network   784-128-10 relu" in out
     assert _accuracy(out) >= 0.80
+
+
+def test_gradcheck_prints_the_gradient_table(capsys):
+    code, out, err = run(capsys, "gradcheck", "--sizes", "2-4-2,4-8-3")
+    assert code == 0, err
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("network"))
+    for column in ("params", "analytic s", "numba s", "numpy s", "max rel err", "kinks"):
+        assert column in lines[header]
+    assert lines[header + 1].split()[:2] == ["2-4-2", "22"]
+    assert lines[header + 2].split()[:2] == ["4-8-3", "67"]

@@ -1,9 +1,12 @@
 """Model-level gradients: backprop agrees with central differences for every layer and loss."""
 
+import io
+
 import numpy as np
 import pytest
 
 import fastmlp
+import fastmlp.gradcheck
 from fastmlp import (
     MLP,
     Dense,
@@ -130,3 +133,121 @@ def test_the_rounding_floor_only_excuses_differences_below_it(backend):
 def test_relative_error_definition():
     err = fastmlp.gradients.relative_error([1.0, 0.0, 1e-12], [1.1, 0.0, 0.0])
     np.testing.assert_allclose(err, [0.1 / 2.1, 0.0, 1e-4])
+
+
+# --------------------------------------------------------------------------- directional check
+
+
+def test_directional_check_agrees_on_a_smooth_net(backend):
+    model = MLP([4, 6, 5, 3], activation="tanh", backend=backend, dtype="float32", seed=0)
+    X, y = _data(9, 4, 3, "cross_entropy")
+    before = [p.copy() for p in model.parameters()]
+    report = fastmlp.directional_check(model, X, y, n_directions=5, seed=1)
+    assert len(report.rows) == 5
+    assert 0 < report.floor < 1e-9
+    for row in report.rows:
+        assert not row["kinked"]
+        assert abs(row["analytic"]) > 100 * report.floor  # a derivative, not rounding noise
+    assert report.max_error <= 1e-6, str(report)
+    for a, b in zip(before, model.parameters()):  # taken on a float64 copy
+        np.testing.assert_array_equal(a, b)
+    assert "rounding" in str(report)
+
+
+def test_directional_check_draws_new_directions_per_seed(backend):
+    model = MLP([3, 5, 2], activation="tanh", backend=backend, dtype="float64", seed=0)
+    X, y = _data(6, 3, 2, "cross_entropy")
+    first = fastmlp.directional_check(model, X, y, n_directions=2, seed=7)
+    again = fastmlp.directional_check(model, X, y, n_directions=2, seed=7)
+    other = fastmlp.directional_check(model, X, y, n_directions=2, seed=8)
+    assert [r["analytic"] for r in first.rows] == [r["analytic"] for r in again.rows]
+    assert first.rows[0]["analytic"] != other.rows[0]["analytic"]
+
+
+@pytest.mark.parametrize("bug", ["scaled by 1.001", "last bias gradient dropped"])
+def test_directional_check_flags_a_wrong_gradient(backend, monkeypatch, bug):
+    model = MLP([4, 6, 3], activation="tanh", backend=backend, dtype="float64", seed=0)
+    X, y = _data(9, 4, 3, "cross_entropy")
+    assert fastmlp.directional_check(model, X, y, seed=0).max_error_resolved <= 1e-6
+    original = fastmlp.gradients.analytic_gradients
+
+    def wrong(*args):
+        grads = original(*args)
+        if bug == "scaled by 1.001":
+            return [g * 1.001 for g in grads]
+        return grads[:-1] + [np.zeros_like(grads[-1])]
+
+    monkeypatch.setattr(fastmlp.gradients, "analytic_gradients", wrong)
+    report = fastmlp.directional_check(model, X, y, seed=0)
+    assert report.max_error_resolved > 4e-4, str(report)
+
+
+def test_directional_check_marks_directions_across_a_relu_kink(backend):
+    model = Sequential([Dense(2, 3), ReLU(), Dense(3, 2)], backend=backend, dtype="float64",
+                       seed=0)
+    W1, b1 = model.parameters()[:2]
+    X = np.array([[1.0, 2.0], [0.5, -1.0]])
+    b1[0] = -(X[0] @ W1[:, 0]) + 1e-12  # unit 0 of sample 0 sits on the kink
+    report = fastmlp.directional_check(model, X, np.array([0, 1]), n_directions=3, seed=0)
+    assert all(row["kinked"] for row in report.rows)
+    assert report.max_error_resolved == 0.0  # kinked directions are not held to the bound
+    assert "yes" in str(report)
+
+
+def test_directional_check_validates_its_arguments():
+    model = MLP([3, 4, 2], seed=0)
+    X, y = _data(5, 3, 2, "cross_entropy")
+    with pytest.raises(ValueError, match="n_directions"):
+        fastmlp.directional_check(model, X, y, n_directions=0)
+    with pytest.raises(ValueError, match="eps"):
+        fastmlp.directional_check(model, X, y, eps=0.0)
+
+
+# --------------------------------------------------------------------------- gradient table
+
+ROW_KEYS = {"network", "params", "source", "analytic_s", "numba_s", "numpy_s", "numpy_coords",
+            "numpy_subset", "numba_over_analytic", "numpy_over_numba", "max_error",
+            "max_error_resolved", "kinks", "floor", "diff_over_floor", "numba_vs_numpy"}
+
+
+def test_gradient_table_on_tiny_sizes():
+    out = io.StringIO()
+    rows = fastmlp.gradients.gradient_table(sizes=[(2, 4, 2), (4, 8, 3)], repeats=1, out=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("batch 64, h = 1e-05, float64") and "load average" in lines[0]
+    assert lines[1].split()[:5] == ["network", "params", "analytic", "s", "numba"]
+    assert lines[2].split()[:2] == ["2-4-2", "22"]
+    assert lines[3].split()[:2] == ["4-8-3", "67"]
+    assert "(subset)" not in "\n".join(lines[2:4])
+    assert [row["network"] for row in rows] == ["2-4-2", "4-8-3"]
+    for row, params in zip(rows, (22, 67)):
+        assert set(row) == ROW_KEYS
+        assert row["params"] == row["numpy_coords"] == params
+        assert not row["numpy_subset"]
+        assert row["source"] == "synthetic, 50% zeros"
+        assert row["max_error_resolved"] <= 1e-6
+        assert row["numba_vs_numpy"] <= 1.0  # the two paths agree to the rounding floor
+        assert min(row["analytic_s"], row["numba_s"], row["numpy_s"]) > 0
+
+
+def test_gradient_table_scales_the_reference_from_a_subset(monkeypatch):
+    monkeypatch.setattr(fastmlp.gradcheck, "FULL_REFERENCE_UP_TO", 10)
+    out = io.StringIO()
+    (row,) = fastmlp.gradients.gradient_table(sizes=["4-8-3"], repeats=1, subset=20, out=out)
+    assert row["numpy_subset"] and row["numpy_coords"] == 20
+    assert "(subset)" in out.getvalue().splitlines()[2]
+    assert row["numba_vs_numpy"] <= 1.0  # the subset lines up with the right coordinates
+
+
+def test_reference_coordinates_name_the_same_parameter_in_both_numberings():
+    model = Sequential([Dense(3, 4), Tanh(), Dense(4, 5, bias=False), ReLU(), Dense(5, 2)],
+                       dtype="float64", seed=0)
+    weights, biases, _, _ = fastmlp.gradients.network_spec(model)
+    spec_arrays, params = weights + biases, model.parameters()
+    spec, mine = fastmlp.gradcheck.reference_coordinates(model)
+    assert len(spec) == model.count_params()
+    assert all(k != 4 for k, _ in spec)  # the bias-free layer's zeros are not parameters
+    for (k, idx), (m, idx_m) in zip(spec, mine):
+        assert idx == idx_m and spec_arrays[k][idx] == params[m][idx]
+    some, _ = fastmlp.gradcheck.reference_coordinates(model, count=7, seed=1)
+    assert len(some) == 7 and len(set(some)) == 7 and set(some) <= set(spec)
