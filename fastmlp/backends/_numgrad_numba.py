@@ -53,38 +53,10 @@ def numerical_gradient(X, target, weights, biases, activations, alphas, loss, ep
     parameters and re-evaluating only the samples and units a perturbation can move. The
     inputs are never modified.
 
-    Parameters
-    ----------
-    X : (n, n_in) float64 array
-        The batch.
-    target : (n,) int64 array or (n, k) float64 array
-        Class labels in ``[0, k)`` for ``loss="cross_entropy"``; regression targets for
-        ``loss="mse"``.
-    weights : list of (n_l, n_{l+1}) float64 arrays
-        Layer ``l`` computes ``z_l = a_{l-1} @ weights[l] + biases[l]`` with ``a_{-1} = X``.
-    biases : list of (n_{l+1},) float64 arrays
-        Zeros for a layer without bias (its gradient is computed all the same).
-    activations : list of str
-        Per layer, applied to ``z_l``: "identity", "relu", "leaky_relu", "sigmoid" or "tanh".
-        The last is normally "identity"; cross-entropy applies the softmax itself.
-    alphas : list of float
-        Per layer, the negative slope of "leaky_relu"; ignored by the other activations.
-    loss : {"cross_entropy", "mse"}
-        Softmax cross-entropy averaged over samples, or squared error averaged over all
-        ``n * k`` output elements.
-    eps : float
-        The step ``h``.
-
-    Returns
-    -------
-    NumericalGradient
-        The 4-tuple ``(grads_W, grads_b, kinks_W, kinks_b)``:
-
-        - ``grads_W``, ``grads_b``: lists of float64 arrays shaped like ``weights``/``biases``.
-        - ``kinks_W``, ``kinks_b``: lists of boolean arrays of the same shapes, True where the
-          ``θ + h`` or ``θ - h`` evaluation moves some relu/leaky_relu pre-activation to the
-          other side of zero (``z > 0`` versus ``z <= 0``) than the unperturbed pass does.
-          Their counts per array are the attributes ``kink_counts_W`` and ``kink_counts_b``.
+    Parameters and return value are those of the reference, documented there: the batch
+    ``X (n, n_in)``, the targets, per layer ``weights (n_l, n_{l+1})``, ``biases
+    (n_{l+1},)``, activation names and leaky slopes, the loss name and the step ``h``; it
+    returns a :class:`NumericalGradient` ``(grads_W, grads_b, kinks_W, kinks_b)``.
     """
     check_spec(X, target, weights, biases, activations, alphas, loss, eps)
     n = np.shape(X)[0]
