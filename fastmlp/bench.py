@@ -81,8 +81,8 @@ def parse_size(size):
 
 
 def size_name(sizes):
-    """``(784, 128, 10)`` -> ``"784-128-10"``."""
-    return "-".join(str(w) for w in sizes)
+    """``(784, 128, 10)`` (or ``"784-128-10"``) -> ``"784-128-10"``."""
+    return "-".join(str(w) for w in parse_size(sizes))
 
 
 def training_flops(sizes, n):

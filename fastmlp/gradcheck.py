@@ -21,6 +21,7 @@ import numpy as np
 from . import gradients as G
 from ._validation import check_positive_number
 from .backends import _numgrad_numpy
+from .bench import parse_size, size_name
 from .model import MLP
 
 #: The network sizes measured by default, input width first.
@@ -29,20 +30,6 @@ SIZES = ((2, 4, 2), (4, 8, 3), (64, 32, 10), (784, 128, 10), (784, 256, 128, 10)
 FULL_REFERENCE_UP_TO = 5_000
 
 _fashion_cache = {}
-
-
-def parse_size(size):
-    """``"784-128-10"`` or ``(784, 128, 10)`` -> ``(784, 128, 10)``."""
-    widths = tuple(int(w) for w in (size.split("-") if isinstance(size, str) else size))
-    if len(widths) < 2 or min(widths) < 1:
-        raise ValueError(f"a size lists at least two positive widths, e.g. '784-128-10'; "
-                         f"got {size!r}")
-    return widths
-
-
-def size_name(size):
-    """``(784, 128, 10)`` -> ``"784-128-10"``."""
-    return "-".join(str(w) for w in parse_size(size))
 
 
 def _fashion_mnist_rows(batch):
