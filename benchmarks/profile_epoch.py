@@ -121,7 +121,6 @@ def _torch_gemms(sizes, B, reps):
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(2)
     calls = []
     for layer, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         x, W, z = torch.rand(B, a), torch.randn(a, b) * 0.05, torch.randn(B, b)
@@ -273,8 +272,17 @@ def main(argv=None):
                         help="limit the BLAS thread pools (threadpoolctl) to this many")
     args = parser.parse_args(argv)
     if args.blas_threads:
+        # threadpoolctl only reaches libraries already loaded: load SciPy's BLAS (the one
+        # Numba's np.dot calls) and torch's before limiting.
+        import scipy.linalg.cython_blas  # noqa: F401
         from threadpoolctl import threadpool_limits
 
+        try:
+            import torch
+
+            torch.set_num_threads(args.blas_threads)
+        except ImportError:
+            pass
         threadpool_limits(args.blas_threads)
     for size in args.sizes:
         profile(parse_size(size), args.samples, args.repeats)
