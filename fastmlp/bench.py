@@ -484,6 +484,10 @@ def _add_ratios(rows):
             if ref is not None:
                 row[key] = row["seconds"] / ref["seconds"]
                 row[f"{key}_best"] = min(row["runs"]) / min(ref["runs"])
+                # Runs of one repeat are minutes apart at most: their ratio cancels the slow
+                # phases of a shared machine that the medians of each column keep.
+                row[f"{key}_paired"] = statistics.median(
+                    a / b for a, b in zip(row["runs"], ref["runs"]))
 
 
 def _fmt_time(row, seconds=None):
@@ -531,8 +535,10 @@ def _verdicts(rows):
         # how much of a miss (or a hit) a noisy machine may have made.
         value = row[key]
         verdict = "met" if value <= bound else "NOT met"
-        best = f", best runs {row[key + '_best']:.3f}" if key + "_best" in row else ""
-        return f"{label}: {what} = {value:.3f} (<= {bound:g}) {verdict}{best}"
+        more = "".join(f", {name} {row[key + suffix]:.3f}" for suffix, name in
+                       (("_best", "best runs"), ("_paired", "per-repeat median"))
+                       if key + suffix in row)
+        return f"{label}: {what} = {value:.3f} (<= {bound:g}) {verdict}{more}"
 
     lines = []
     t1 = find("T1", "fastmlp numba")
@@ -601,7 +607,8 @@ def run_peer_comparison(sizes=("784-128-10", "784-512-512-10"), epochs=5, repeat
         One dict per table row: ``target, size, impl, unit, seconds`` (the median),
         ``runs`` (every repeat), ``data``, and where they apply ``accuracy``, ``gflops``,
         ``efficiency`` (over the GEMM) and ``x_torch`` / ``x_sklearn`` / ``x_loop`` ratios (of
-        the medians; ``x_torch_best`` and so on compare the fastest runs).
+        the medians; ``x_torch_best`` and so on compare the fastest runs, ``x_torch_paired``
+        is the median of the ratios within each repeat).
     """
     if repeats < 1 or epochs < 1:
         raise ValueError(f"repeats and epochs must be >= 1, got {repeats} and {epochs}")
