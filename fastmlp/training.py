@@ -177,12 +177,14 @@ def _fit_in_one_call(model, trainer, epochs, shuffling, history, backup):
     seconds = (time.perf_counter() - start) / max(epochs, 1)  # the mean: one call for all
     if epochs:
         opt.current_lr = lrs[-1]
-    for epoch in range(epochs if bad is None else bad[0]):
-        logs = {"loss": loss_sums[epoch] / n}
-        if model.is_classifier:
-            logs["accuracy"] = correct[epoch] / n
-        logs["seconds"] = seconds
-        history.on_epoch_end(model, epoch, logs)
+    done = epochs if bad is None else bad[0]
+    # Filled in one go: a Python call per epoch would cost more than a tiny net's step.
+    logs = {"loss": (loss_sums[:done] / n).tolist()}
+    if model.is_classifier:
+        logs["accuracy"] = (correct[:done] / n).tolist()
+    logs["seconds"] = [seconds] * done
+    history.history = logs
+    history.epoch = list(range(done))
     if bad is not None:
         epoch, step, loss = bad
         _stop(model, backup, f"the loss became {loss}", epoch, step)
