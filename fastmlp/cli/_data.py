@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import data
 from ..data import sources
+from ..data.mnist_csv import _is_number, _open_text
 from ._errors import CLIError, UsageError
 
 #: Names ``--dataset`` accepts; anything else must be a path.
@@ -118,25 +119,12 @@ def _from_csv(path):
     return _images_dataset(str(path), X, y)
 
 
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _csv_head(path):
     """The number of columns and the first cell of the first non-blank line."""
-    import gzip
-
-    with open(path, "rb") as probe:
-        compressed = probe.read(2) == b"\x1f\x8b"
-    opener = gzip.open if compressed else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as text:
+        with _open_text(path) as text:
             line = next((row for row in text if row.strip()), "")
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, UnicodeDecodeError) as err:
         raise CLIError(f"{path} is not a readable CSV file: {err}") from None
     cells = line.strip().split(",")
     if len(cells) < 2:
