@@ -52,12 +52,12 @@ class Layer:
         """The constructor arguments, for saving; JSON-serialisable."""
         return {}
 
-    def _buffer(self, name, shape):
+    def _buffer(self, name, shape, dtype=None):
         # One buffer per (name, shape): full batches and the last partial batch each keep theirs.
         key = (name, shape)
         buf = self._buffers.get(key)
         if buf is None:
-            buf = self._buffers[key] = np.empty(shape, dtype=self.dtype)
+            buf = self._buffers[key] = np.empty(shape, dtype=dtype or self.dtype)
         return buf
 
     def release_buffers(self):
@@ -235,10 +235,12 @@ class Dropout(Layer):
             return x
         # float64 uniforms whatever the dtype, drawn row by row: the fused Numba kernel draws
         # the same numbers in the same order, so both paths drop the same units.
-        uniform = self._buffers.setdefault(("uniform64", x.shape), np.empty(x.shape))
+        uniform = self._buffer("uniform", x.shape, np.float64)
         self._rng.random(out=uniform)
+        keep = self._buffer("keep", x.shape, bool)
+        np.greater_equal(uniform, self.p, out=keep)
         mask = self._buffer("mask", x.shape)
-        np.multiply(uniform >= self.p, self.dtype(1.0 / (1.0 - self.p)), out=mask)
+        np.multiply(keep, self.dtype(1.0 / (1.0 - self.p)), out=mask)
         self._mask = mask
         out = self._buffer("out", x.shape)
         self.ops.dropout_forward(x, mask, out)
