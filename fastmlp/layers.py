@@ -64,6 +64,19 @@ class Layer:
         """Drop the cached work arrays (they are rebuilt on the next call)."""
         self._buffers = {}
 
+    def __getstate__(self):
+        # Backend ops are bound again by the model; work buffers and what forward kept for
+        # backward are per-batch scratch, not state.
+        state = self.__dict__.copy()
+        for name in ("ops", "_forward_op", "_backward_op", "_x", "_saved", "_mask"):
+            state.pop(name, None)
+        state["_buffers"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.ops = None
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
         return f"{type(self).__name__}({args})"

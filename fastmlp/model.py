@@ -117,6 +117,38 @@ class Sequential:
         return (f"Sequential([{layers}], loss={self.loss!r}, backend={self.backend!r}, "
                 f"dtype={np.dtype(self.dtype).name!r})")
 
+    # ------------------------------------------------------------------ pickling
+
+    def __getstate__(self):
+        # The backend is a module, which pickle refuses: keep its name and bind it again on
+        # load. The flat vectors are rebuilt from the layers' arrays on load, so they are not
+        # stored twice, and the loss keeps only per-batch buffers.
+        state = self.__dict__.copy()
+        for name in ("ops", "_flat_params", "_flat_grads", "_params", "_grads", "_loss"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        # Pickling copies each layer's arrays on their own, so they are no longer views of one
+        # flat vector: gather them into new flat vectors, as __init__ does.
+        self._flat_params = _flatten(self._network, "param_names", self.dtype)
+        self._flat_grads = _flatten(self._network, "grad_names", self.dtype)
+        self._params = [p for layer in self._network for p in layer.params()]
+        self._grads = [g for layer in self._network for g in layer.grads()]
+        self._loss = LOSSES[self.loss]()
+        opt = self.optimizer
+        if opt is not None and hasattr(opt, "flat_state"):
+            # The optimizer's state must follow the new arrays: bind it to them (which
+            # starts from zeros) and put the saved state and step count back.
+            saved = {name: np.copy(flat) for name, flat in opt.flat_state.items()}
+            iterations = opt.iterations
+            opt.bind(self._params)
+            for name, flat in saved.items():
+                opt.flat_state[name][...] = flat
+            opt.iterations = iterations
+        self.to_backend(self.backend)
+
     # ------------------------------------------------------------------ input checks
 
     def _check_X(self, X):
