@@ -5,17 +5,17 @@
 >>> history = model.fit(X, y, epochs=20, batch_size=64, optimizer=fastmlp.Adam(1e-3))
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .backends import available_backends, get_backend
 from .callbacks import Callback, EarlyStopping, History
 from .data import load_digits, load_fashion_mnist, load_iris, load_mnist
 from .gradients import GradientReport, check_gradients, directional_check
 from .layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .loading import load
 from .losses import MeanSquaredError, SoftmaxCrossEntropy
 from .model import MLP, Sequential
 from .optim import SGD, Adam, AdamW, CosineDecay, ExponentialDecay, RMSprop, StepDecay
-from .serialization import ModelFileError, load
+from .serialization import ModelFileError
 
 __all__ = [
     "MLP", "SGD", "Adam", "AdamW", "Callback", "CosineDecay", "Dense", "Dropout",

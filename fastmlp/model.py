@@ -13,8 +13,9 @@ import numpy as np
 
 from . import _validation as check
 from .backends import BACKENDS, get_backend
-from .layers import ACTIVATIONS, Dense, Dropout, Layer, LeakyReLU, Softmax
+from .layers import ACTIVATIONS, LAYERS, Dense, Dropout, Layer, LeakyReLU, Softmax
 from .losses import LOSSES
+from .serialization import write
 
 #: Rows per chunk in predict/evaluate: bounds memory on large inputs, big enough for BLAS.
 _INFERENCE_BATCH = 4096
@@ -268,9 +269,7 @@ class Sequential:
 
     def copy(self, dtype=None, backend=None):
         """An independent copy, optionally in another dtype or on another backend."""
-        from .serialization import model_from_config
-
-        twin = model_from_config(self.config(), dtype=dtype, backend=backend)
+        twin = Sequential.from_config(self.config(), dtype=dtype, backend=backend)
         for mine, theirs in zip(self._params, twin._params):
             theirs[...] = mine
         return twin
@@ -282,11 +281,34 @@ class Sequential:
                 "loss": self.loss, "dtype": np.dtype(self.dtype).name, "backend": self.backend,
                 "seed": self.seed}
 
-    def save(self, path):
-        """Write architecture and weights to ``path`` (npz + JSON header, no pickle)."""
-        from .serialization import save
+    @classmethod
+    def from_config(cls, config, dtype=None, backend=None):
+        """An untrained model from :meth:`config` output, optionally in another dtype/backend."""
+        return Sequential(_layers_from_config(config), loss=config["loss"],
+                          backend=backend or config["backend"], dtype=dtype or config["dtype"],
+                          seed=config.get("seed"))
 
-        save(self, path)
+    def save(self, path):
+        """Write architecture and weights to ``path`` (npz + JSON header, no pickle).
+
+        The write is atomic (the file is the old one or the complete new one, even on Ctrl-C),
+        follows a symbolic link, and never replaces anything but a regular file; see
+        :mod:`fastmlp.serialization` for the format.
+        """
+        write(path, {"config": self.config()},
+              {f"param_{i}": p for i, p in enumerate(self._params)})
+
+
+def _layers_from_config(config):
+    """The layer objects :meth:`Sequential.config` describes (built later, by the model)."""
+    layers = []
+    for spec in config["layers"]:
+        spec = dict(spec)
+        kind = spec.pop("type")
+        if kind not in LAYERS:
+            raise ValueError(f"unknown layer type {kind!r}")
+        layers.append(LAYERS[kind](**spec))
+    return layers
 
 
 def _flatten(layers, names_attr, dtype):

@@ -1,158 +1,379 @@
-"""Saving and loading models: an ``.npz`` archive of plain arrays plus a JSON header.
+"""The model file format: a JSON header and named arrays in a zip archive (an ``.npz`` file).
 
-No pickle anywhere: the header is JSON stored as bytes in a ``uint8`` array, the weights are
-numeric arrays, and loading uses ``np.load(..., allow_pickle=False)``. Files are written to
-a temporary name and renamed, so an interrupted save never leaves half a file behind.
+This module knows the file, not the model: :func:`write` stores a header (a dict of JSON
+sections) and named numeric arrays; :func:`read` returns them after checking every part it
+can check without knowing what they mean. Building a model from them is
+:func:`fastmlp.load`'s job.
+
+Layout (format version 1). The archive holds one ``.npy`` member per array, stored without
+compression, and ``header.npy``: the UTF-8 bytes of a JSON object, as a ``uint8`` array. The
+header says ``"format": "fastmlp-model"``, ``"format_version"``, ``"fastmlp_version"``, lists
+every array under ``"arrays"`` as ``{name: {"shape": [...], "dtype": "float32"}}``, and carries
+the caller's sections (a model's ``"config"``). Files written before the ``"arrays"`` list
+existed describe their ``param_<i>`` arrays in a ``"params"`` list; both are read.
+
+No pickle: arrays are plain numbers, and the header is parsed as JSON. Reading a hostile file
+is cheap: the header is bounded in size and nesting, and every array's shape and dtype in the
+header are checked against its ``.npy`` preamble and its size in the archive before any array
+is read. Arrays are stored, not compressed, so an archive cannot claim more data than it has:
+reading costs at most about the file's size in memory.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-import secrets
+import re
+import stat
 import zipfile
 
 import numpy as np
 
-from . import __version__
-from ._validation import check_choice
-from .backends import BACKENDS
+from ._atomic import atomic_write
+from ._version import __version__
 
 FORMAT = "fastmlp-model"
 FORMAT_VERSION = 1
+#: The format versions this release reads.
+READABLE_VERSIONS = (1,)
+#: Largest header accepted, in bytes (a 1,000-layer model needs about 150 kB).
+MAX_HEADER_BYTES = 2**20
+#: Deepest nesting of JSON lists/objects accepted in a header (a model's needs 5).
+MAX_NESTING = 32
+#: Most arrays a file may hold.
+MAX_ARRAYS = 10_000
+#: Sections of the header that the format itself writes.
+RESERVED_SECTIONS = ("format", "format_version", "fastmlp_version", "arrays")
+#: The array dtypes a file may hold (numbers only: no objects, strings or records).
+DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "float32", "float64")
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\Z")
+_HEADER_MEMBER = "header.npy"
 #: The first bytes of a zip archive (an .npz file), and of an empty one.
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+#: Longest .npy preamble read (numpy's own default limit).
+_MAX_NPY_HEADER = 10_000
+_CHUNK = 2**20
+#: Bytes of a header scanned at a time for its nesting depth.
+_SCAN = 2**16
 
 
 class ModelFileError(ValueError):
-    """A file that is not a readable fastmlp model (damaged, foreign or too new)."""
+    """A file that is not a readable fastmlp model (damaged, foreign, hostile or too new)."""
 
 
-def save(model, path):
-    """Write ``model``'s architecture and weights to ``path`` (the name is used as given)."""
-    path = os.fspath(path)
-    params = model.parameters()
-    header = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "fastmlp_version": __version__,
-        "config": model.config(),
-        "params": [{"shape": list(p.shape), "dtype": p.dtype.name} for p in params],
-    }
-    arrays = {f"param_{i}": p for i, p in enumerate(params)}
-    arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
-    directory = os.path.dirname(os.path.abspath(path))
-    # Not tempfile.mkstemp: its files are private (0600), and the rename would keep that mode.
-    # os.open with 0o666 gives the permissions any new file gets under the user's umask.
-    tmp = os.path.join(directory, f".fastmlp-{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+# --------------------------------------------------------------------------- writing
 
 
-def load(path, backend=None):
-    """Read a model written by :meth:`Sequential.save`.
+def write(path, header, arrays):
+    """Write ``header`` and ``arrays`` to ``path`` atomically.
 
     Parameters
     ----------
     path : str or path-like
-    backend : {"numba", "numpy"} or None
-        None keeps the backend the model was saved with.
-
-    Returns
-    -------
-    Sequential
+        The file to create or replace; a symbolic link is followed. Only a regular file is
+        ever replaced, and on any failure (or Ctrl-C) it keeps its old content.
+    header : dict
+        JSON-serialisable sections, e.g. ``{"config": model.config()}``; the names in
+        :data:`RESERVED_SECTIONS` are added by this function.
+    arrays : dict of str to numpy.ndarray
+        Numeric arrays (dtypes in :data:`DTYPES`), each stored as ``<name>.npy``.
 
     Raises
     ------
-    ModelFileError
-        The file is damaged, not a fastmlp model, or from an unknown format version.
+    OSError
+        The path cannot be written; the error names ``path``.
+    TypeError, ValueError
+        A section or array that the format cannot hold.
     """
-    path = os.fspath(path)
-    if backend is not None:
-        check_choice(backend, BACKENDS, "backend")
+    if not isinstance(header, dict) or any(not isinstance(k, str) for k in header):
+        raise TypeError(f"header must be a dict with str keys, got {header!r:.80}")
+    clash = sorted(set(header) & set(RESERVED_SECTIONS))
+    if clash:
+        raise ValueError(f"header sections {clash} are written by the file format itself")
+    arrays = dict(arrays)
+    for name, array in arrays.items():
+        if not isinstance(name, str) or not _NAME.match(name) or name == "header":
+            raise ValueError(f"array name {name!r} is not allowed: use letters, digits, '_', "
+                             f"'.', '-' (at most 200), and not 'header'")
+        if not isinstance(array, np.ndarray) or array.dtype.name not in DTYPES:
+            raise TypeError(f"array {name!r} must be a numeric NumPy array, got "
+                            f"{getattr(array, 'dtype', type(array).__name__)}")
+    if len(arrays) > MAX_ARRAYS:
+        raise ValueError(f"a file holds at most {MAX_ARRAYS} arrays, got {len(arrays)}")
+    full = {"format": FORMAT, "format_version": FORMAT_VERSION, "fastmlp_version": __version__,
+            **header,
+            "arrays": {name: {"shape": list(a.shape), "dtype": a.dtype.name}
+                       for name, a in arrays.items()}}
+    raw = json.dumps(full, allow_nan=False).encode("utf-8")
+    if len(raw) > MAX_HEADER_BYTES:
+        raise ValueError(f"the header would take {len(raw):,} bytes, more than the "
+                         f"{MAX_HEADER_BYTES:,} a file may hold")
+    with atomic_write(path, "model file") as f, \
+            zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        members = {"header": np.frombuffer(raw, dtype=np.uint8), **arrays}
+        for name, array in members.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read(path):
+    """Read a file written by :func:`write`, checking it on the way.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    header : dict
+        The whole header, reserved sections included (``header["arrays"]`` lists the arrays).
+    arrays : dict of str to numpy.ndarray
+        Every array the header lists, with the shape and dtype it states (native byte order).
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing at ``path``.
+    ModelFileError
+        Not a regular file, not a fastmlp file, damaged, hostile, or a newer format version.
+        The message names ``path``.
+    """
+    shown = os.fspath(path)
+    with _open_regular(shown) as f:
+        if f.read(4) not in _ZIP_MAGIC:
+            # np.load would take such a file for a pickle (or a bare .npy array).
+            raise _unreadable(shown, "it does not start like a zip archive")
+        f.seek(0)
+        file_size = os.fstat(f.fileno()).st_size
+        try:
+            with zipfile.ZipFile(f) as archive:
+                members = _check_members(archive, shown, file_size)
+                header = _read_header(archive, members, shown)
+                manifest = _manifest(header, shown)
+                layouts = _check_arrays(archive, members, manifest, shown)
+                arrays = {name: _read_payload(archive, members[name], *layout)
+                          for name, layout in layouts.items()}
+        except ModelFileError:
+            raise
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError,
+                NotImplementedError) as err:
+            raise _unreadable(shown, err) from None
+    return header, arrays
+
+
+def _unreadable(shown, why):
+    return ModelFileError(f"{shown} is not a readable fastmlp model file (expected an .npz "
+                          f"archive written by model.save): {why}")
+
+
+def _open_regular(shown):
+    """Open ``shown`` for reading if it is a regular file (a FIFO blocks, a device never ends)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        # Our own handle: np.load leaks the file it opened when the zip turns out damaged.
-        with open(path, "rb") as f:
-            if f.read(4) not in _ZIP_MAGIC:
-                # np.load would take such a file for a pickle (or a bare .npy array).
-                raise ValueError("it does not start like a zip archive")
-            f.seek(0)
-            with np.load(f, allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-    except FileNotFoundError:
+        fd = os.open(shown, flags)
+    except (FileNotFoundError, PermissionError):
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
-        raise ModelFileError(f"{path} is not a readable fastmlp model file (expected an .npz "
-                             f"archive written by model.save): {err}") from None
-    for name, value in arrays.items():
-        if not isinstance(value, np.ndarray):  # a member that is not in .npy format
-            raise ModelFileError(f"{path} is damaged: its entry {name!r} is not a NumPy array; "
-                                 f"save models with model.save(path)")
-    if "header" not in arrays:
-        raise ModelFileError(f"{path} is an .npz archive but not a fastmlp model (it has no "
+    except IsADirectoryError:
+        raise ModelFileError(f"{shown} is not a readable fastmlp model file: it is a "
+                             f"directory") from None
+    except OSError as err:
+        raise _unreadable(shown, err.strerror or err) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ModelFileError(f"{shown} is not a readable fastmlp model file: it is {kind}")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _check_members(archive, shown, file_size):
+    """The archive's members by array name, after checks that need no reading."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ARRAYS + 1:
+        raise ModelFileError(f"{shown} is damaged: it holds {len(infos):,} entries, more than "
+                             f"the {MAX_ARRAYS:,} arrays a model file may hold")
+    members = {}
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise ModelFileError(f"{shown} is damaged: its entry {info.filename!r} is not a "
+                                 f"NumPy array; save models with model.save(path)")
+        name = info.filename[:-4]
+        if name in members:
+            raise ModelFileError(f"{shown} is damaged: it holds the entry {info.filename!r} "
+                                 f"twice")
+        if info.flag_bits & 0x1:
+            raise ModelFileError(f"{shown} is damaged: its entry {info.filename!r} is "
+                                 f"encrypted")
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ModelFileError(
+                f"{shown} is not a fastmlp model file as model.save writes it: its entry "
+                f"{info.filename!r} is compressed (fastmlp stores arrays uncompressed, so a "
+                f"file cannot claim more data than it holds); load it where it was made and "
+                f"save it again with model.save(path)")
+        if info.compress_size != info.file_size or info.header_offset + info.file_size > file_size:
+            raise ModelFileError(f"{shown} is damaged: its entry {info.filename!r} claims "
+                                 f"{info.file_size:,} bytes that the file does not hold")
+        members[name] = info
+    return members
+
+
+def _read_header(archive, members, shown):
+    info = members.get("header")
+    if info is None:
+        raise ModelFileError(f"{shown} is an .npz archive but not a fastmlp model (it has no "
                              f"header); save models with model.save(path)")
-    header = _read_header(path, arrays.pop("header"))
-    config = header["config"]
+    if info.file_size > MAX_HEADER_BYTES + _MAX_NPY_HEADER:
+        raise ModelFileError(f"{shown} has a damaged header: it takes {info.file_size:,} bytes, "
+                             f"more than the {MAX_HEADER_BYTES:,} a model file may use")
+    shape, fortran, dtype, offset = _preamble(archive, info, "header", shown)
+    if dtype != np.uint8 or len(shape) != 1:
+        raise ModelFileError(f"{shown} has a damaged header: it should be uint8 bytes, found "
+                             f"{dtype} {shape}")
+    _check_size(info, shape, dtype, offset, "header", shown)
+    raw = _read_payload(archive, info, shape, fortran, dtype, offset).tobytes()
+    if _nesting(raw) > MAX_NESTING:
+        raise ModelFileError(f"{shown} has a damaged header: its JSON nests deeper than "
+                             f"{MAX_NESTING} levels")
     try:
-        model = model_from_config(config, backend=backend)
-    except KeyError as err:
-        raise ModelFileError(f"{path} describes a model that cannot be built: its "
-                             f"configuration lacks the entry {err}") from None
-    except (TypeError, ValueError) as err:
-        raise ModelFileError(f"{path} describes a model that cannot be built: {err}") from None
-    params = model.parameters()
-    if len(arrays) != len(params):
-        raise ModelFileError(f"{path} is damaged: the architecture has {len(params)} parameter "
-                             f"arrays but the file holds {len(arrays)}")
-    for i, param in enumerate(params):
-        stored = arrays.get(f"param_{i}")
-        if stored is None or stored.shape != param.shape or stored.dtype != param.dtype:
-            found = "nothing" if stored is None else f"{stored.dtype} {stored.shape}"
-            raise ModelFileError(f"{path} is damaged: parameter {i} should be {param.dtype} "
-                                 f"{param.shape}, found {found}")
-        if not np.isfinite(stored).all():
-            raise ModelFileError(f"{path} is damaged: parameter {i} holds NaN or infinite "
-                                 f"values")
-        param[...] = stored
-    return model
-
-
-def _read_header(path, raw):
-    try:
-        header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(f"{path} has a damaged header: {err}") from None
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise ModelFileError(f"{shown} has a damaged header: {err}") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ModelFileError(f"{path} is not a fastmlp model file (its header does not say "
+        raise ModelFileError(f"{shown} is not a fastmlp model file (its header does not say "
                              f"format={FORMAT!r})")
     version = header.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise ModelFileError(
-            f"{path} uses model format version {version!r}, but this fastmlp ({__version__}) "
-            f"reads version {FORMAT_VERSION}; upgrade fastmlp to read it, or re-save the model "
-            f"with the version that wrote it")
-    if not isinstance(header.get("config"), dict):
-        raise ModelFileError(f"{path} has a damaged header: no model configuration")
+            f"{shown} uses model format version {version!r:.40}, but this fastmlp "
+            f"({__version__}) reads version {_versions()}; upgrade fastmlp to read it, or "
+            f"re-save the model with the version that wrote it")
     return header
 
 
-def model_from_config(config, dtype=None, backend=None):
-    """Build an untrained model from :meth:`Sequential.config` output, optionally retyped."""
-    from .layers import LAYERS
-    from .model import Sequential
+def _versions():
+    return " or ".join(str(v) for v in READABLE_VERSIONS)
 
-    layers = []
-    for spec in config["layers"]:
-        spec = dict(spec)
-        kind = spec.pop("type")
-        if kind not in LAYERS:
-            raise ValueError(f"unknown layer type {kind!r}")
-        layers.append(LAYERS[kind](**spec))
-    return Sequential(layers, loss=config["loss"], backend=backend or config["backend"],
-                      dtype=dtype or config["dtype"], seed=config.get("seed"))
+
+def _nesting(raw):
+    """How deep JSON lists and objects nest in ``raw`` (brackets inside strings excepted).
+
+    Linear and vectorised, in slices, so a hostile header costs little time and memory; a
+    recursive parser would meet 100,000 nested ``[`` with a RecursionError.
+    """
+    # Dropping escaped backslashes, then escaped quotes, leaves only the quotes that open and
+    # close strings (outside strings, JSON has no backslashes).
+    codes = np.frombuffer(raw.replace(b"\\\\", b"").replace(b'\\"', b""), dtype=np.uint8)
+    deepest = depth = in_string = 0
+    for start in range(0, len(codes), _SCAN):
+        part = codes[start:start + _SCAN]
+        quotes = np.cumsum(part == ord('"'), dtype=np.int32)
+        outside = ((quotes + in_string) & 1) == 0
+        opens = ((part == ord("[")) | (part == ord("{"))) & outside
+        closes = ((part == ord("]")) | (part == ord("}"))) & outside
+        levels = np.cumsum(opens.view(np.int8) - closes.view(np.int8), dtype=np.int32)
+        deepest = max(deepest, depth + int(levels.max()))
+        depth += int(levels[-1])
+        in_string = (in_string + int(quotes[-1])) & 1
+    return deepest
+
+
+def _manifest(header, shown):
+    """``{name: (shape, dtype)}`` of the arrays the header lists, each entry checked."""
+    listed = header.get("arrays")
+    if listed is None and isinstance(header.get("params"), list):
+        # Files from before the "arrays" list: parameters param_0, param_1, ... in order.
+        listed = {f"param_{i}": spec for i, spec in enumerate(header["params"])}
+    if not isinstance(listed, dict):
+        raise ModelFileError(f"{shown} has a damaged header: it does not list its arrays")
+    if len(listed) > MAX_ARRAYS:
+        raise ModelFileError(f"{shown} has a damaged header: it lists {len(listed):,} arrays, "
+                             f"more than the {MAX_ARRAYS:,} a model file may hold")
+    manifest = {}
+    for name, spec in listed.items():
+        if not _NAME.match(name) or name == "header":
+            raise ModelFileError(f"{shown} has a damaged header: it lists an array named "
+                                 f"{name!r:.60}")
+        shape = spec.get("shape") if isinstance(spec, dict) else None
+        dtype = spec.get("dtype") if isinstance(spec, dict) else None
+        if (not isinstance(shape, list) or len(shape) > 32
+                or any(type(n) is not int or n < 0 for n in shape) or dtype not in DTYPES):
+            raise ModelFileError(f"{shown} has a damaged header: array {name!r} is described "
+                                 f"as {spec!r:.80}; expected a shape (list of sizes) and a "
+                                 f"numeric dtype")
+        manifest[name] = (tuple(shape), np.dtype(dtype))
+    return manifest
+
+
+def _check_arrays(archive, members, manifest, shown):
+    """Each listed array's (shape, fortran_order, dtype, offset), checked against the header."""
+    for name in members:
+        if name != "header" and name not in manifest:
+            raise ModelFileError(f"{shown} is damaged: it holds an array {name!r} that its "
+                                 f"header does not list")
+    layouts = {}
+    for name, (shape, dtype) in manifest.items():
+        info = members.get(name)
+        if info is None:
+            raise ModelFileError(f"{shown} is damaged: its header lists the array {name!r}, "
+                                 f"which the file does not hold")
+        found_shape, fortran, found_dtype, offset = _preamble(archive, info, name, shown)
+        if found_shape != shape or found_dtype.newbyteorder("=") != dtype:
+            raise ModelFileError(f"{shown} is damaged: array {name!r} should be {dtype} "
+                                 f"{shape}, found {found_dtype.name} {found_shape}")
+        _check_size(info, shape, dtype, offset, name, shown)
+        layouts[name] = (shape, fortran, found_dtype, offset)
+    return layouts
+
+
+def _preamble(archive, info, name, shown):
+    """Shape, Fortran order, dtype and data offset from the member's .npy preamble."""
+    with archive.open(info) as stream:
+        try:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                layout = np.lib.format.read_array_header_1_0(stream, _MAX_NPY_HEADER)
+            elif version == (2, 0):
+                layout = np.lib.format.read_array_header_2_0(stream, _MAX_NPY_HEADER)
+            else:
+                raise ValueError(f".npy version {version} is not one model.save writes")
+        except (ValueError, SyntaxError, TypeError, EOFError) as err:
+            raise ModelFileError(f"{shown} is damaged: its entry {name!r} is not a NumPy "
+                                 f"array ({' '.join(str(err).split())[:200]})") from None
+        offset = stream.tell()
+    shape, fortran, dtype = layout
+    if dtype.hasobject:
+        raise ModelFileError(f"{shown} is damaged: its entry {name!r} holds Python objects "
+                             f"(a pickle), which fastmlp never loads (allow_pickle=False)")
+    return tuple(shape), bool(fortran), dtype, offset
+
+
+def _check_size(info, shape, dtype, offset, name, shown):
+    expected = offset + math.prod(shape) * dtype.itemsize
+    if info.file_size != expected:
+        raise ModelFileError(f"{shown} is damaged: array {name!r} should take {expected:,} "
+                             f"bytes, its entry holds {info.file_size:,}")
+
+
+def _read_payload(archive, info, shape, fortran, dtype, offset):
+    """Read the array in chunks into its final buffer (no second copy of the data)."""
+    data = np.empty(math.prod(shape) * dtype.itemsize, dtype=np.uint8)
+    view = memoryview(data)
+    with archive.open(info) as stream:
+        stream.read(offset)
+        done = 0
+        while done < len(data):  # a short read means a truncated archive; the CRC is checked
+            n = stream.readinto(view[done:done + _CHUNK])
+            if not n:
+                raise EOFError(f"entry {info.filename!r} ends early")
+            done += n
+        stream.read(1)  # reach the end, where zipfile checks the CRC even of an empty array
+    array = data.view(dtype).reshape(shape, order="F" if fortran else "C")
+    return array if dtype.isnative else array.astype(dtype.newbyteorder("="))

@@ -99,7 +99,7 @@ def build_parser(prog="fastmlp"):
 
     parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    from .. import __version__
+    from .._version import __version__
 
     parser.add_argument("--version", action="version", version=f"fastmlp {__version__}")
     parser.add_argument("--debug", action="store_true",

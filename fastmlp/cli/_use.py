@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from ..serialization import load
+from ..loading import load
 from . import _data, _report
 from ._errors import CLIError
 

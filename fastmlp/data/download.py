@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .. import __version__
+from .._version import __version__
 
 DEFAULT_TIMEOUT = 30.0  # seconds without a byte before a mirror is given up
 _CHUNK = 1 << 16
