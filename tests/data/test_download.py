@@ -1,0 +1,121 @@
+"""Downloads (fastmlp.data.download), against an http.server on 127.0.0.1 serving small IDX
+files made here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from dataset_files import STEMS, assert_loaded, gz_payloads, leftovers
+
+import fastmlp.data as fd
+from fastmlp.data import sources
+
+
+@pytest.fixture
+def served(server, monkeypatch):
+    """The four files of a tiny dataset served under /good/, with their checksums in place."""
+    arrays, files, sums = gz_payloads(99)
+    for filename, data in files.items():
+        server.serve(f"/good/{filename}", data)
+    monkeypatch.setitem(sources.CHECKSUMS, "mnist", sums)
+    server.files = files
+    return server, arrays
+
+
+def test_download_success_then_cached(env, served):
+    server, arrays = served
+    mirrors = [f"{server.url}/missing/", f"{server.url}/good/"]
+    assert_loaded(fd.load_mnist(mirrors=mirrors, progress=False), arrays, scaled=True)
+    cache = env.cache / "mnist"
+    assert leftovers(cache) == sorted(f"{s}.gz" for s in STEMS)
+    for filename, data in server.files.items():
+        assert (cache / filename).read_bytes() == data
+    assert len(server.hits) == 8  # each file: a 404 from the first mirror, then the second
+    assert_loaded(fd.load_mnist(mirrors=mirrors, scaled=False), arrays, scaled=False)
+    assert len(server.hits) == 8  # second load came from the cache
+
+
+def test_download_uses_mirror_env_var_and_shows_progress(env, served, monkeypatch, capsys):
+    server, arrays = served
+    monkeypatch.setenv("FASTMLP_MNIST_MIRROR", f"{server.url}/good")  # no trailing slash
+    assert_loaded(fd.load_mnist(), arrays, scaled=True)
+    assert "train-images-idx3-ubyte.gz" in capsys.readouterr().err
+    assert all(hit.startswith("/good/") for hit in server.hits)
+
+
+def test_download_dataset_keeps_files_already_there(env, served, tmp_path):
+    server, _ = served
+    target = tmp_path / "dl"
+    target.mkdir()
+    (target / "train-images-idx3-ubyte").write_bytes(b"mine")
+    assert fd.download_dataset("mnist", target, mirrors=f"{server.url}/good/",
+                               progress=False) == target
+    assert (target / "train-images-idx3-ubyte").read_bytes() == b"mine"
+    assert "/good/train-images-idx3-ubyte.gz" not in server.hits
+    assert len(server.hits) == 3
+
+
+def test_download_checksum_mismatch(env, served, monkeypatch):
+    server, _ = served
+    bad = dict(sources.CHECKSUMS["mnist"])
+    bad["train-labels-idx1-ubyte.gz"] = {"sha256": "0" * 64}
+    monkeypatch.setitem(sources.CHECKSUMS, "mnist", bad)
+    with pytest.raises(fd.DatasetNotFoundError,
+                       match=r"train-labels-idx1-ubyte\.gz: checksum mismatch: sha256 of the "
+                             r"\d+ bytes received is [0-9a-f]{64}, expected 0{64}") as info:
+        fd.load_mnist(mirrors=f"{server.url}/good/", progress=False)
+    assert isinstance(info.value.__cause__, fd.DownloadError)
+    # The verified first file stays; the bad one and any temporary file do not.
+    assert leftovers(env.cache) == ["train-images-idx3-ubyte.gz"]
+
+
+def test_download_truncated_body(env, served):
+    server, _ = served
+    data = server.files["train-images-idx3-ubyte.gz"]
+    server.serve("/cut/train-images-idx3-ubyte.gz", data[:100], declared=len(data))
+    with pytest.raises(fd.DatasetNotFoundError,
+                       match=rf"truncated download: the server announced {len(data)} bytes "
+                             r"but the connection closed after 100"):
+        fd.load_mnist(mirrors=f"{server.url}/cut/", progress=False)
+    assert leftovers(env.root / "xdg") == []
+
+
+def test_download_404(env, served):
+    server, _ = served
+    with pytest.raises(fd.DatasetNotFoundError,
+                       match=r"/nothing/train-images-idx3-ubyte\.gz: HTTP 404 Not Found"):
+        fd.load_mnist(mirrors=f"{server.url}/nothing/", progress=False)
+    assert leftovers(env.root / "xdg") == []
+
+
+def test_download_server_gone(env, closed_port_url):
+    with pytest.raises(fd.DatasetNotFoundError,
+                       match=r"could not connect \(connection refused: is the server up\?\)"):
+        fd.load_mnist(mirrors=closed_port_url, progress=False)
+    assert leftovers(env.root / "xdg") == []
+
+
+def test_download_timeout(env, served):
+    server, _ = served
+    server.serve("/slow/train-images-idx3-ubyte.gz", b"", stall=True)
+    with pytest.raises(fd.DatasetNotFoundError, match=r"slow/train-images-idx3-ubyte\.gz: timed"):
+        fd.load_mnist(mirrors=f"{server.url}/slow/", timeout=0.3, progress=False)
+    assert leftovers(env.root / "xdg") == []
+
+
+def test_download_file_url_and_bad_scheme(env, served, tmp_path):
+    server, arrays = served
+    local = tmp_path / "mirror"
+    local.mkdir()
+    for filename, data in server.files.items():
+        (local / filename).write_bytes(data)
+    assert_loaded(fd.load_mnist(mirrors=local.as_uri() + "/", progress=False), arrays,
+                  scaled=True)
+    with pytest.raises(fd.DownloadError, match=r"unsupported URL scheme 'ftp'"):
+        fd.download_dataset("mnist", tmp_path / "x", mirrors="ftp://example.invalid/",
+                            progress=False)
+
+
+def test_no_mirrors_configured(env):
+    with pytest.raises(fd.DatasetNotFoundError, match=r"no mirrors configured"):
+        fd.load_mnist(progress=False)
