@@ -1,0 +1,83 @@
+"""``fastmlp train`` (fastmlp.cli._train): end to end on shipped data, checks before training."""
+
+import re
+
+import numpy as np
+import pytest
+from cli_run import accuracy, assert_one_line_error, run
+
+import fastmlp
+from fastmlp.data import load_digits, locate
+
+
+def test_digits_train_save_evaluate_predict(capsys, tmp_path):
+    model_path = tmp_path / "digits.npz"
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--epochs", "5",
+                         "--no-progress", "--save", str(model_path))
+    assert code == 0, err
+    assert "network   64-64-10 relu" in out
+    assert len(re.findall(r"^epoch \d+/5 .*val_accuracy", out, re.MULTILINE)) == 5
+    trained = accuracy(out)
+    assert trained > 0.8
+    assert re.search(r"^samples/s\s+[0-9,]+$", out, re.MULTILINE)
+    assert model_path.is_file()
+
+    code, out, err = run(capsys, "evaluate", str(model_path), "--dataset", "digits")
+    assert code == 0, err
+    # evaluate sees the very test samples train held out, so the numbers agree.
+    assert accuracy(out) == trained
+
+    (_, _), (X_test, y_test) = load_digits()
+    np.save(tmp_path / "samples.npy", X_test[:7])
+    code, out, err = run(capsys, "predict", str(model_path), str(tmp_path / "samples.npy"))
+    assert code == 0, err
+    printed = [int(line) for line in out.split()]
+    assert printed == fastmlp.load(model_path).predict(X_test[:7]).tolist()
+
+    code, out, _ = run(capsys, "predict", str(model_path), str(tmp_path / "samples.npy"),
+                       "--output", str(tmp_path / "pred.csv"))
+    assert code == 0
+    lines = (tmp_path / "pred.csv").read_text().split()
+    assert lines[0] == "ImageId,Label"
+    assert lines[1:] == [f"{i},{p}" for i, p in enumerate(printed, start=1)]
+
+
+def test_layers_may_omit_or_include_the_data_widths(capsys):
+    for layers in ("32", "64,32,10"):
+        code, out, _ = run(capsys, "train", "--dataset", "digits", "--layers", layers,
+                           "--epochs", "1", "--no-progress", "--validation-split", "0")
+        assert code == 0
+        assert "network   64-32-10 relu (2,410 parameters)" in out
+        assert "val_loss" not in out
+
+
+def test_every_optimizer_and_schedule_trains(capsys):
+    for extra in (["--optimizer", "sgd", "--schedule", "step", "--lr", "0.1"],
+                  ["--optimizer", "rmsprop", "--schedule", "exponential", "--gamma", "0.8"],
+                  ["--optimizer", "adamw", "--schedule", "none", "--weight-decay", "0.01"],
+                  ["--dropout", "0.2", "--activation", "tanh", "--backend", "numpy"]):
+        code, out, err = run(capsys, "train", "--dataset", "iris", "--epochs", "3",
+                             "--no-progress", *extra)
+        assert code == 0, (extra, err)
+        assert "test accuracy" in out
+
+
+def test_save_into_a_missing_folder_fails_before_training(capsys, tmp_path):
+    code, out, err = run(capsys, "train", "--dataset", "digits",
+                         "--save", str(tmp_path / "no" / "m.npz"))
+    assert code == 1
+    assert_one_line_error(err, "does not exist")
+    assert "epoch" not in out
+
+
+@pytest.mark.slow
+def test_fashion_mnist_one_epoch_of_784_128_10_reaches_80_percent(capsys):
+    if locate("fashion-mnist")[0] is None:
+        pytest.skip("Fashion-MNIST is not on this machine (apt-get install "
+                    "dataset-fashion-mnist, or put it in $FASTMLP_DATA/fashion-mnist/)")
+    code, out, err = run(capsys, "train", "--dataset", "fashion-mnist", "--layers", "128",
+                         "--optimizer", "adam", "--weight-decay", "0", "--epochs", "1",
+                         "--validation-split", "0", "--no-download", "--no-progress")
+    assert code == 0, err
+    assert "network   784-128-10 relu" in out
+    assert accuracy(out) >= 0.80
