@@ -9,6 +9,7 @@ from ._version import __version__
 from .backends import available_backends, get_backend
 from .callbacks import Callback, EarlyStopping, History
 from .data import load_digits, load_fashion_mnist, load_iris, load_mnist
+from .export import from_torch, to_onnx, to_torch
 from .gradients import GradientReport, check_gradients, directional_check
 from .layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .loading import load
@@ -22,6 +23,6 @@ __all__ = [
     "EarlyStopping", "ExponentialDecay", "GradientReport", "History", "LeakyReLU",
     "MeanSquaredError", "ModelFileError", "RMSprop", "ReLU", "Sequential", "Sigmoid",
     "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "__version__", "available_backends",
-    "check_gradients", "directional_check", "get_backend", "load", "load_digits",
-    "load_fashion_mnist", "load_iris", "load_mnist",
+    "check_gradients", "directional_check", "from_torch", "get_backend", "load", "load_digits",
+    "load_fashion_mnist", "load_iris", "load_mnist", "to_onnx", "to_torch",
 ]

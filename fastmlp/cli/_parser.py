@@ -23,6 +23,7 @@ Train, evaluate and use multilayer perceptrons on the CPU.
   fastmlp train --dataset digits --save digits.npz # offline: digits ship with fastmlp
   fastmlp evaluate digits.npz --dataset digits
   fastmlp predict digits.npz samples.npy --output predictions.csv
+  fastmlp export digits.npz digits.onnx            # for onnxruntime (needs fastmlp[onnx])
 
 Run 'fastmlp COMMAND --help' for the flags of a command.
 Exit status: 0 success, 1 failure, 2 usage error."""
@@ -95,7 +96,7 @@ def _common(parser, *, with_dataset=True):
 
 def build_parser(prog="fastmlp"):
     """The ``fastmlp`` parser; each subcommand stores its handler in ``args.run``."""
-    from . import _tools, _train, _use
+    from . import _export, _tools, _train, _use
 
     parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,6 +191,19 @@ def build_parser(prog="fastmlp"):
                               "label per line)")
     _common(predict, with_dataset=False)
     predict.set_defaults(run=_use.predict)
+
+    export = commands.add_parser(
+        "export", help="write a saved model as an ONNX file",
+        description=(
+            "Write MODEL as an ONNX graph for onnxruntime or any ONNX runtime: input "
+            "'input' [batch, features]; outputs 'probabilities' [batch, classes] and 'label' "
+            "[batch] for a classifier, 'values' [batch, outputs] for a regressor. Needs the "
+            "onnx package: pip install \"fastmlp[onnx]\" (see docs/interop.md)."))
+    export.add_argument("model", metavar="MODEL", help="a model file written by --save")
+    export.add_argument("output", metavar="OUT.onnx", help="the ONNX file to write")
+    export.add_argument("--opset", type=_positive(int), metavar="N",
+                        help="ONNX operator set version (default 17; 13 or newer)")
+    export.set_defaults(run=_export.run)
 
     bench = commands.add_parser(
         "bench", help="training speed of fastmlp against PyTorch and scikit-learn",
