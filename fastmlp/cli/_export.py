@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from ..export import to_onnx
-from ..serialization import load
+from ..loading import load
 from ._errors import CLIError
 from ._report import check_folder
 

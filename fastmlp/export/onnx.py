@@ -19,8 +19,8 @@ import numbers
 
 import numpy as np
 
-from .. import __version__
-from ._files import write_atomically
+from .._atomic import atomic_write
+from .._version import __version__
 from ._optional import require
 from ._structure import read_structure
 
@@ -71,7 +71,8 @@ def to_onnx(model, path=None, opset=None):
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
         data = proto.SerializeToString()
-        write_atomically(path, data)
+        with atomic_write(path, "ONNX file") as f:
+            f.write(data)
     return proto
 
 
