@@ -8,6 +8,7 @@
 from ._version import __version__
 from .backends import available_backends, get_backend
 from .callbacks import Callback, EarlyStopping, History
+from .checkpoint import ModelCheckpoint
 from .data import load_digits, load_fashion_mnist, load_iris, load_mnist
 from .export import from_torch, to_onnx, to_torch
 from .gradients import GradientReport, check_gradients, directional_check
@@ -21,7 +22,8 @@ from .serialization import ModelFileError
 __all__ = [
     "MLP", "SGD", "Adam", "AdamW", "Callback", "CosineDecay", "Dense", "Dropout",
     "EarlyStopping", "ExponentialDecay", "GradientReport", "History", "LeakyReLU",
-    "MeanSquaredError", "ModelFileError", "RMSprop", "ReLU", "Sequential", "Sigmoid",
+    "MeanSquaredError", "ModelCheckpoint", "ModelFileError", "RMSprop", "ReLU", "Sequential",
+    "Sigmoid",
     "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "__version__", "available_backends",
     "check_gradients", "directional_check", "from_torch", "get_backend", "load", "load_digits",
     "load_fashion_mnist", "load_iris", "load_mnist", "to_onnx", "to_torch",
