@@ -1,6 +1,6 @@
 """The pytest parameters of every benchmark suite, built from the one table of sizes.
 
-The sizes themselves live in :data:`fastmlp.bench.CASES`, which the peer comparison uses too.
+The sizes themselves live in :data:`fastmlp.bench.sizes.CASES`, which the peer comparison uses too.
 Parameter values are plain strings, so ``--benchmark-group-by=param:size`` prints group names
 such as ``size=784-128-10`` and saved JSON stays readable.
 """
@@ -8,9 +8,8 @@ such as ``size=784-128-10`` and saved JSON stays readable.
 import pytest
 
 from fastmlp.backends import available_backends
-from fastmlp.bench import CASES
-from fastmlp.gradcheck import SIZES as GRADCHECK_SIZES
-from fastmlp.gradcheck import size_name
+from fastmlp.bench.gradient_timing import SIZES as GRADCHECK_SIZES
+from fastmlp.bench.sizes import CASES, size_name
 
 SIZES = list(CASES)
 BACKENDS = available_backends()
@@ -35,6 +34,7 @@ size_and_layer = pytest.mark.parametrize(
 )
 
 
-#: The sizes of the gradient suite: ``fastmlp.gradcheck.SIZES``, the ones ``fastmlp gradcheck``
-#: measures (batch 64), so the suite and the command speak about the same networks.
+#: The sizes of the gradient suite: ``fastmlp.bench.gradient_timing.SIZES``, the ones
+#: ``fastmlp gradcheck`` measures (batch 64), so the suite and the command speak about the
+#: same networks.
 GRADIENT_SIZES = [size_name(s) for s in GRADCHECK_SIZES]

@@ -2,7 +2,8 @@
 
 Run as ``python benchmarks/measure_numgrad.py [--eps 1e-5 1e-2] [--batch 64] [--subset 1000]
 [--repeats 3] [--sizes 2-4-2 784-128-10]``. The measurement itself is
-:func:`fastmlp.gradcheck.gradient_table`; ``fastmlp gradcheck`` runs it with the defaults.
+:func:`fastmlp.bench.gradient_timing.gradient_table`; ``fastmlp gradcheck`` runs it with the
+defaults.
 A second, larger h shows which columns depend on the step: the error columns do (the rounding
 floor falls like 1/h, truncation and kinks grow), the times do not.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from fastmlp.gradcheck import SIZES, gradient_table, size_name
+from fastmlp.bench.gradient_timing import SIZES, gradient_table
+from fastmlp.bench.sizes import size_name
 
 
 def main(argv=None):

@@ -19,7 +19,7 @@ from numba import njit
 from fastmlp import MLP, SGD, Adam
 from fastmlp._fused import FusedTrainer
 from fastmlp.backends import _train_numba as k
-from fastmlp.bench import parse_size, synthetic_data, training_flops
+from fastmlp.bench.sizes import parse_size, synthetic_data, training_flops
 
 _view = k._view
 

@@ -1,8 +1,8 @@
 """Analytic against numerical gradients, per network size and backend.
 
-The problems are those of ``fastmlp gradcheck`` (``fastmlp.gradcheck.gradient_problem``): ReLU
-hidden layers, softmax cross-entropy, float64, batch 64, Fashion-MNIST rows for the 784-input
-sizes when on disk. Per size:
+The problems are those of ``fastmlp gradcheck``
+(``fastmlp.bench.gradient_timing.gradient_problem``): ReLU hidden layers, softmax
+cross-entropy, float64, batch 64, Fashion-MNIST rows for the 784-input sizes when on disk. Per size:
 
 - ``method=analytic``: backprop, on each backend;
 - ``method=numerical``: central differences over every parameter: the Numba path on every
@@ -19,7 +19,11 @@ import pytest
 from cases import GRADIENT_SIZES
 
 from fastmlp.backends import _numgrad_numpy
-from fastmlp.gradcheck import FULL_REFERENCE_UP_TO, gradient_problem, reference_coordinates
+from fastmlp.bench.gradient_timing import (
+    FULL_REFERENCE_UP_TO,
+    gradient_problem,
+    reference_coordinates,
+)
 from fastmlp.gradients import analytic_gradients, network_spec, numerical_gradients
 
 BATCH = 64

@@ -1,6 +1,6 @@
 """One training epoch (``model.fit(..., epochs=1)``) per backend and network size.
 
-Data is synthetic, shaped like each size (``fastmlp.bench.synthetic_data``); the 784-* sizes
+Data is synthetic, shaped like each size (``fastmlp.bench.sizes.synthetic_data``); the 784-* sizes
 use 10,000 rows rather than Fashion-MNIST's 60,000 to keep the suite at a few minutes. Batches
 are ``CASES[size].batch`` rows, Adam lr 1e-3, shuffled, float32. For 2-4-2 an epoch is a single
 full-batch step, so that row measures what one ``fit`` call costs around one step.
@@ -9,7 +9,7 @@ full-batch step, so that row measures what one ``fit`` call costs around one ste
 from cases import CASES, backend, size
 
 from fastmlp import MLP, Adam
-from fastmlp.bench import synthetic_data, training_flops
+from fastmlp.bench.sizes import synthetic_data, training_flops
 
 
 @backend

@@ -379,16 +379,3 @@ def _loss_and_signs(model, X, y):
             signs.append(a > 0)
         a = layer.forward(a, training=False)
     return float(model._loss.forward(model.ops, a, y)), signs
-
-
-def gradient_table(sizes=None, batch=64, repeats=3, subset=1000, seed=0, eps=1e-5,
-                   out=None):
-    """Time and check analytic against numerical gradients per network size; print a table.
-
-    Re-exported from :func:`fastmlp.gradcheck.gradient_table`, which documents the
-    parameters and the returned rows (imported on call: that module imports this one).
-    """
-    from .gradcheck import gradient_table as run
-
-    return run(sizes=sizes, batch=batch, repeats=repeats, subset=subset, seed=seed, eps=eps,
-               out=out)

@@ -35,6 +35,6 @@ def bench(args, out=None):
 
 def gradcheck(args, out=None):
     """Analytic against numerical gradients, error and time per network size."""
-    run = _library_function("fastmlp.gradients", "gradient_table", "gradcheck")
+    run = _library_function("fastmlp.bench", "gradient_table", "gradcheck")
     run(**_given(args, ("sizes",)), out=out or sys.stdout)
     return 0

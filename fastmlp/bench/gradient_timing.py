@@ -18,11 +18,11 @@ import time
 import numba
 import numpy as np
 
-from . import gradients as G
-from ._validation import check_positive_number
-from .backends import _numgrad_numpy
-from .bench import parse_size, size_name
-from .model import MLP
+from .. import gradients as G
+from .._validation import check_positive_number
+from ..backends import _numgrad_numpy
+from ..model import MLP
+from .sizes import parse_size, size_name
 
 #: The network sizes measured by default, input width first.
 SIZES = ((2, 4, 2), (4, 8, 3), (64, 32, 10), (784, 128, 10), (784, 256, 128, 10))
@@ -35,7 +35,7 @@ _fashion_cache = {}
 def _fashion_mnist_rows(batch):
     """The first ``batch`` Fashion-MNIST training images and labels, or None if not on disk."""
     if batch not in _fashion_cache:
-        from .data import load_fashion_mnist
+        from ..data import load_fashion_mnist
 
         try:
             (X, y), _ = load_fashion_mnist(download=False, progress=False)
