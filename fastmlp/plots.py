@@ -14,6 +14,8 @@ import os
 
 import numpy as np
 
+from ._atomic import atomic_write
+
 _MISSING = ("plotting needs matplotlib, which is not installed; install it with "
             "pip install \"fastmlp[plot]\" (or pip install matplotlib)")
 
@@ -22,8 +24,12 @@ def _new_figure(path, figsize):
     """A Figure on the Agg canvas when it is only to be saved, else a pyplot figure."""
     try:
         import matplotlib
-    except ImportError:
-        raise ImportError(_MISSING) from None
+    except ImportError as err:
+        if getattr(err, "name", None) == "matplotlib":
+            raise ImportError(_MISSING) from None
+        raise ImportError(_broken(err)) from err
+    except Exception as err:  # a broken installation can raise anything on import
+        raise ImportError(_broken(err)) from err
     if path is not None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -37,9 +43,28 @@ def _new_figure(path, figsize):
     return plt.figure(figsize=figsize, layout="constrained")
 
 
+def _broken(err):
+    return (f"plotting needs matplotlib, which is installed but fails to import "
+            f"({type(err).__name__}: {err}); reinstall it with pip install --force-reinstall "
+            f"matplotlib")
+
+
 def _finish(figure, path):
+    """Save ``figure`` to ``path`` atomically (the format from its extension, default png)."""
     if path is not None:
-        figure.savefig(os.fspath(path), dpi=110)
+        path = os.fspath(path)
+        fmt = os.path.splitext(path)[1][1:].lower()
+        if not fmt:  # as matplotlib does: the default format, its extension appended
+            import matplotlib
+
+            fmt = matplotlib.rcParams["savefig.format"]
+            path = f"{path}.{fmt}"
+        supported = figure.canvas.get_supported_filetypes()
+        if fmt not in supported:
+            raise ValueError(f"cannot save a figure as .{fmt} ({path}); use one of "
+                             f"{', '.join('.' + ext for ext in sorted(supported))}")
+        with atomic_write(path, "plot") as f:
+            figure.savefig(f, format=fmt, dpi=110)
     return figure
 
 

@@ -1,5 +1,7 @@
 """Pictures: files are written, and the figures hold what they claim (panels, titles, cells)."""
 
+import os
+import stat
 import sys
 
 import numpy as np
@@ -160,3 +162,59 @@ def test_missing_matplotlib_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r'pip install "fastmlp\[plot\]"'):
         plots.plot_history(_history(), "x.png")
+
+
+def broken_matplotlib(monkeypatch, tmp_path):
+    """Make ``import matplotlib`` run a package that fails as a broken installation does."""
+    fake = tmp_path / "broken" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise RuntimeError("compiled against another NumPy")\n')
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.syspath_prepend(str(tmp_path / "broken"))
+
+
+def test_broken_matplotlib_says_how_to_repair_it(monkeypatch, tmp_path):
+    broken_matplotlib(monkeypatch, tmp_path)
+    with pytest.raises(ImportError, match=r"installed but fails to import \(RuntimeError: "
+                                          r"compiled against another NumPy\); reinstall it"):
+        plots.plot_history(_history(), tmp_path / "h.png")
+    assert not (tmp_path / "h.png").exists()
+
+
+def test_saving_is_atomic_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "h.png"
+    plots.plot_history(_history(), path)
+    before = path.read_bytes()
+
+    def disk_full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    from matplotlib.figure import Figure
+
+    monkeypatch.setattr(Figure, "savefig", disk_full)
+    with pytest.raises(OSError, match="No space left on device") as info:
+        plots.plot_history(_history(epochs=2), path)
+    assert info.value.filename == str(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["h.png"]
+
+
+def test_a_path_without_extension_gets_the_default_format(tmp_path):
+    plots.plot_history(_history(), tmp_path / "curves")
+    assert (tmp_path / "curves.png").read_bytes()[:8] == PNG
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
+
+
+def test_an_unknown_extension_is_refused_before_writing(tmp_path):
+    with pytest.raises(ValueError, match=r"cannot save a figure as \.docx .*use one of .*\.png"):
+        plots.plot_history(_history(), tmp_path / "curves.docx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fifo_is_never_replaced_by_a_picture(tmp_path):
+    fifo = tmp_path / "h.png"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"h\.png is a FIFO \(named pipe\), not a regular file"):
+        plots.plot_history(_history(), fifo)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)

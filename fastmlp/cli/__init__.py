@@ -2,8 +2,11 @@
 
 :func:`main` returns the exit status rather than exiting, so it can be called in-process:
 0 on success, 2 on a usage error (argparse's convention), 1 on a failure. Expected failures
-(a missing dataset, a damaged model file, input of the wrong width, a diverging run...)
-print one line, ``fastmlp: error: ...``, and no traceback; ``--debug`` adds the traceback.
+(a missing dataset, a damaged model file, input of the wrong width, a diverging run, a
+network too large for the memory...) print one line, ``fastmlp: error: ...``, and no
+traceback; ``--debug`` adds the traceback. When the reader of the output goes away
+(``fastmlp predict ... | head -1``) the command ends quietly with status 141, as a Unix tool
+stopped by SIGPIPE does.
 
 One module per job: ``_parser`` (flags and help), ``_data`` (datasets and input files),
 ``_recipes`` (default settings per dataset), ``_train``, ``_use`` (evaluate, predict),
@@ -12,9 +15,13 @@ One module per job: ``_parser`` (flags and help), ``_data`` (datasets and input 
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ._errors import CLIError, UsageError
+
+#: The exit status of a process stopped by SIGPIPE (128 + 13), what ``| head`` leaves.
+BROKEN_PIPE_STATUS = 141
 
 __all__ = ["main"]
 
@@ -42,7 +49,12 @@ def main(argv=None, prog="fastmlp"):
     except SystemExit as done:  # --help, --version (0) or a usage error (2), already printed
         return 0 if done.code is None else done.code
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE_STATUS
     except UsageError as err:
         print(f"usage: {prog} {args.command} --help", file=sys.stderr)
         print(f"{prog} {args.command}: error: {err}", file=sys.stderr)
@@ -50,12 +62,30 @@ def main(argv=None, prog="fastmlp"):
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError as err:
+        if args.debug:
+            raise
+        detail = f" ({err})" if str(err) else ""
+        print(f"{prog}: error: out of memory{detail}; use less data or a smaller network",
+              file=sys.stderr)
+        return 1
     except Exception as err:
         message = _expected_failure(err)
         if message is None or args.debug:
             raise
         print(f"{prog}: error: {message}", file=sys.stderr)
         return 1
+
+
+def _discard_stdout():
+    """Point stdout at the null device: what is still buffered for the vanished reader is
+    dropped instead of failing again, with a "Broken pipe" message, when Python exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (in-process use)
+        pass
 
 
 def _expected_failure(err):

@@ -8,6 +8,8 @@ on one form of the data predicts on the others.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,15 +175,13 @@ def read_inputs(path, n_features):
     """
     path = Path(path)
     if not path.is_file():
-        raise CLIError(f"{path}: no such file")
+        raise CLIError(f"{path}: no such file" if not path.exists() else
+                       f"{path} is not a regular file; give a .npy, .csv or IDX file")
     with open(path, "rb") as f:
         head = f.read(6)
     labels = None
     if head.startswith(b"\x93NUMPY"):
-        try:
-            X = np.load(path, allow_pickle=False)
-        except ValueError as err:
-            raise CLIError(f"{path} is not a plain numeric .npy array: {err}") from None
+        X = _read_npy(path, n_features)
     elif _looks_like_idx(path, head):
         X = data.read_idx(path)
         if X.ndim == 1:
@@ -203,6 +203,34 @@ def read_inputs(path, n_features):
     if np.issubdtype(X.dtype, np.integer):
         X = _scaled(X)
     return X, labels
+
+
+def _read_npy(path, n_features):
+    """A numeric .npy array, its header checked before anything is allocated."""
+    expected = f"an array (n, {n_features}) of floats or integer pixel values"
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read_header(f)
+            data_bytes = os.fstat(f.fileno()).st_size - f.tell()
+    except (ValueError, SyntaxError, EOFError, OSError) as err:
+        raise CLIError(f"{path} is not a readable .npy file ({err}); predict needs "
+                       f"{expected}") from None
+    if dtype.kind not in "biuf":
+        kind = {"U": "text", "S": "bytes", "O": "Python objects", "V": "records",
+                "c": "complex numbers", "M": "dates", "m": "time spans"}.get(dtype.kind, "")
+        raise CLIError(f"{path} holds {kind or 'non-numeric values'} (dtype {dtype.str}), "
+                       f"not numbers; predict needs {expected}")
+    if data_bytes != math.prod(shape) * dtype.itemsize:
+        raise CLIError(f"{path} is damaged: its header promises a {dtype} array of shape "
+                       f"{shape} ({math.prod(shape) * dtype.itemsize:,} bytes) but the file "
+                       f"holds {data_bytes:,}")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, OSError) as err:
+        raise CLIError(f"{path} is not a plain numeric .npy array: {err}") from None
 
 
 def _looks_like_idx(path, head):

@@ -53,6 +53,16 @@ def _non_negative_float(text):
     return value
 
 
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return value
+
+
 def _fraction(text):
     value = _non_negative_float(text)
     if not value < 1:
@@ -154,7 +164,7 @@ def build_parser(prog="fastmlp"):
                             "val_accuracy each epoch (default 0.1; 0 = none)")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                        help="precision of weights and arithmetic (default float32)")
-    train.add_argument("--seed", type=int, default=0,
+    train.add_argument("--seed", type=_non_negative_int, default=0,
                        help="seeds initialisation, shuffling, dropout and the validation "
                             "split (default 0)")
     train.add_argument("--save", metavar="PATH", help="write the trained model (.npz)")
@@ -213,7 +223,8 @@ def build_parser(prog="fastmlp"):
                        help="network sizes such as 2-4-2,784-128-10")
     bench.add_argument("--epochs", type=_positive(int), metavar="N")
     bench.add_argument("--repeats", type=_positive(int), default=3, metavar="N",
-                       help="timed runs per case; the best is reported (default 3)")
+                       help="timed runs per case; the median is reported, with the best and "
+                            "the spread (default 3)")
     bench.add_argument("--no-peers", dest="peers", action="store_false",
                        help="time fastmlp's backends only")
     bench.set_defaults(run=_tools.bench)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -11,7 +12,7 @@ from .. import data
 from ..model import MLP
 from ..optim import CosineDecay, ExponentialDecay, StepDecay, get_optimizer
 from . import _data, _report
-from ._errors import UsageError
+from ._errors import CLIError, UsageError
 from ._recipes import recipe_for
 
 
@@ -60,10 +61,9 @@ def run(args, out=None):
     out = out or sys.stdout
     # Whatever would fail after training fails now, before minutes of work.
     if args.plot:
-        _report.require_matplotlib()
-        _report.plot_paths(args.plot, ())
-    if args.save:
-        _report.check_folder(args.save, "--save")
+        _report.check_plots(args.plot)
+    if args.save is not None:
+        _report.check_output(args.save, "--save", "model file")
     dataset = _data.load(args.dataset, download=args.download)
     recipe = recipe_for(dataset.key, args)
     _check_combinations(recipe, args)
@@ -74,8 +74,13 @@ def run(args, out=None):
     if args.validation_split > 0:
         (X, y), validation = data.split(X, y, test_size=args.validation_split,
                                         seed=args.seed, stratify=np.bincount(y).min() >= 2)
-    model = MLP(sizes, activation=recipe.activation, dropout=recipe.dropout,
-                backend=args.backend or "numba", dtype=args.dtype, seed=args.seed)
+    needed = memory_needed(sizes, args.dtype, recipe.optimizer, recipe.batch_size)
+    _check_memory(sizes, needed, args.dtype, recipe.optimizer)
+    try:
+        model = MLP(sizes, activation=recipe.activation, dropout=recipe.dropout,
+                    backend=args.backend or "numba", dtype=args.dtype, seed=args.seed)
+    except MemoryError:
+        raise CLIError(_too_big(sizes, needed, args.dtype, recipe.optimizer, None)) from None
     optimizer = _optimizer(recipe, args)
 
     held = f" / {len(validation[0]):,} validation" if validation is not None else ""
@@ -108,11 +113,75 @@ def run(args, out=None):
                        f"{', validation included' if validation is not None else ''})"),
         ("samples/s", f"{epochs_run * len(X) / seconds:,.0f}"),
     ]
-    if args.save:
-        model.save(args.save)
-        rows.append(("saved", args.save))
+    unsaved = None
+    if args.save is not None:
+        try:
+            model.save(args.save)
+            rows.append(("saved", args.save))
+        except OSError as err:  # a full disk, a folder removed meanwhile: report, then fail
+            unsaved = _report.output_error(err, args.save, "--save")
+            rows.append(("saved", "NOT SAVED (see the error below)"))
     print(file=out)
     _report.table(rows, out)
+    if unsaved:
+        raise CLIError(f"{unsaved}; the model was not saved")
     if args.plot:
         _report.draw(args.plot, dataset, model.predict(dataset.X_test), out, history)
     return 0
+
+
+# --------------------------------------------------------------------------- memory
+
+#: Per-parameter state arrays each optimizer keeps (SGD: its momentum buffer).
+_OPTIMIZER_SLOTS = {"sgd": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
+
+
+def memory_needed(sizes, dtype, optimizer, batch_size):
+    """Bytes training an MLP of ``sizes`` takes, roughly: the arrays that scale with it.
+
+    Weights, gradients and the optimizer's state per parameter; the float64 draw the
+    initialiser makes for the largest layer; a few activation arrays per batch.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    params = sum((n_in + 1) * n_out for n_in, n_out in pairs)
+    largest = max(n_in * n_out for n_in, n_out in pairs)
+    activations = 4 * batch_size * sum(sizes) * itemsize
+    return params * itemsize * (2 + _OPTIMIZER_SLOTS.get(optimizer, 2)) + largest * 8 \
+        + activations
+
+
+def available_memory():
+    """Bytes of memory this process could still get (Linux's MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_memory(sizes, needed, dtype, optimizer):
+    """Refuse a network that cannot fit, before allocating (an overcommitting system might
+    hand the memory out and then kill the process when it is touched)."""
+    available = available_memory()
+    if available is not None and needed > available:
+        raise CLIError(_too_big(sizes, needed, dtype, optimizer, available))
+
+
+def _too_big(sizes, needed, dtype, optimizer, available):
+    params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    has = (f"this machine has {_gigabytes(available)} available" if available is not None
+           else "this machine ran out of memory")
+    return (f"the {'-'.join(map(str, sizes))} network has {params:,} parameters; training it "
+            f"takes about {_gigabytes(needed)} (weights, gradients and {optimizer} state in "
+            f"{dtype}), but {has}; choose smaller --layers")
+
+
+def _gigabytes(n_bytes):
+    return f"{n_bytes / 1e9:,.1f} GB" if n_bytes >= 1e8 else f"{n_bytes / 1e6:,.1f} MB"

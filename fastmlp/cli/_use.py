@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from .._atomic import atomic_write
 from ..loading import load
 from . import _data, _report
 from ._errors import CLIError
@@ -14,8 +15,10 @@ from ._errors import CLIError
 
 def _load_model(path, backend):
     if not os.path.isfile(path):
-        raise CLIError(f"{path}: no such model file" if not os.path.isdir(path)
-                       else f"{path} is a folder, not a model file")
+        raise CLIError(f"{path}: no such model file" if not os.path.exists(path)
+                       else f"{path} is a folder, not a model file" if os.path.isdir(path)
+                       else f"{path} is not a regular file (a pipe or device?), not a model "
+                            f"file")
     model = load(path, backend=backend)  # ModelFileError: reported in one line by main
     if not model.is_classifier:
         raise CLIError(f"{path} holds a regression model (loss={model.loss!r}); the command "
@@ -33,8 +36,7 @@ def evaluate(args, out=None):
     """Test loss and accuracy of ``args.model`` on ``args.dataset``."""
     out = out or sys.stdout
     if args.plot:
-        _report.require_matplotlib()
-        _report.plot_paths(args.plot, ())
+        _report.check_plots(args.plot)
     model = _load_model(args.model, args.backend)
     dataset = _data.load(args.dataset, download=args.download)
     _check_width(model, dataset.n_features, dataset.title)
@@ -64,6 +66,8 @@ def _sizes(model):
 def predict(args, out=None):
     """Print or write the predicted class of every sample in ``args.input``."""
     out = out or sys.stdout
+    if args.output is not None:
+        _report.check_output(args.output, "--output", "predictions file")
     model = _load_model(args.model, args.backend)
     X, labels = _data.read_inputs(args.input, model.n_inputs)
     if labels is not None and labels.max(initial=0) >= model.n_outputs:
@@ -83,12 +87,17 @@ def predict(args, out=None):
 
 
 def _write(path, predictions):
-    _report.check_folder(path, "--output")
-    if path.endswith(".npy"):
-        np.save(path, predictions.astype(np.int64))
-    elif path.endswith(".csv"):
-        # Kaggle's submission layout: 1-based ImageId, then the label.
-        rows = np.column_stack([np.arange(1, len(predictions) + 1), predictions])
-        np.savetxt(path, rows, fmt="%d", delimiter=",", header="ImageId,Label", comments="")
-    else:
-        np.savetxt(path, predictions, fmt="%d")
+    """Write the predictions atomically, in the format the file name asks for."""
+    try:
+        with atomic_write(path, "predictions file") as f:
+            if path.endswith(".npy"):
+                np.save(f, predictions.astype(np.int64))
+            elif path.endswith(".csv"):
+                # Kaggle's submission layout: 1-based ImageId, then the label.
+                rows = np.column_stack([np.arange(1, len(predictions) + 1), predictions])
+                np.savetxt(f, rows, fmt="%d", delimiter=",", header="ImageId,Label",
+                           comments="")
+            else:
+                np.savetxt(f, predictions, fmt="%d")
+    except OSError as err:
+        raise CLIError(_report.output_error(err, path, "--output")) from None

@@ -63,3 +63,21 @@ def test_gamma_without_a_decaying_schedule_is_a_usage_error(capsys):
                        "--gamma", "0.5")
     assert code == 2
     assert "--gamma applies to --schedule step or exponential" in err
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-1", "argument --seed: must be >= 0, got '-1'"),
+    ("1.5", "argument --seed: expected a whole number, got '1.5'"),
+])
+def test_negative_or_fractional_seed_is_a_usage_error_naming_the_flag(capsys, value, message):
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--seed", value)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err and "epoch" not in out
+
+
+def test_bench_help_says_medians_are_reported(capsys):
+    _, out, _ = run(capsys, "bench", "--help")
+    flat = " ".join(out.split())
+    assert "the median is reported, with the best and the spread" in flat
+    assert "the best is reported" not in flat

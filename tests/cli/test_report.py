@@ -1,5 +1,6 @@
 """The ``--plot`` pictures (fastmlp.cli._report)."""
 
+import os
 import sys
 
 import pytest
@@ -33,4 +34,39 @@ def test_plot_without_matplotlib_fails_before_training(capsys, monkeypatch):
     code, out, err = run(capsys, "train", "--dataset", "digits", "--plot", "x")
     assert code == 1
     assert_one_line_error(err, 'pip install "fastmlp[plot]"')
+    assert "epoch" not in out
+
+
+def test_plot_with_a_broken_matplotlib_fails_before_training(capsys, monkeypatch, tmp_path):
+    """An installed matplotlib that raises on import (not ImportError) is one line, too."""
+    fake = tmp_path / "broken" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise RuntimeError("compiled against another NumPy")\n')
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.syspath_prepend(str(tmp_path / "broken"))
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--plot", str(tmp_path / "x"))
+    assert code == 1
+    assert_one_line_error(err, "--plot needs matplotlib, which is installed but fails to import "
+                               "(RuntimeError: compiled against another NumPy); reinstall it")
+    assert "epoch" not in out
+
+
+def test_plot_path_is_checked_before_training(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    prefix = tmp_path / "missing" / "run"
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--plot", str(prefix))
+    assert code == 1
+    assert_one_line_error(err, f"--plot {prefix}-history.png: the folder {prefix.parent} does "
+                               f"not exist")
+    assert "epoch" not in out
+
+
+def test_plot_onto_a_fifo_is_refused_before_training(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    os.mkfifo(tmp_path / "run-confusion.png")
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--plot",
+                         str(tmp_path / "run"))
+    assert code == 1
+    assert_one_line_error(err, "run-confusion.png is a FIFO (named pipe), not a regular file")
     assert "epoch" not in out

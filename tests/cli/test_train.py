@@ -1,5 +1,7 @@
 """``fastmlp train`` (fastmlp.cli._train): end to end on shipped data, checks before training."""
 
+import errno
+import os
 import re
 
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 from cli_run import accuracy, assert_one_line_error, run
 
 import fastmlp
+from fastmlp.cli import _train as cli_train
 from fastmlp.data import load_digits, locate
 
 
@@ -81,3 +84,67 @@ def test_fashion_mnist_one_epoch_of_784_128_10_reaches_80_percent(capsys):
     assert code == 0, err
     assert "network   784-128-10 relu" in out
     assert accuracy(out) >= 0.80
+
+
+def test_network_too_large_for_the_memory_is_refused_before_allocating(capsys, monkeypatch):
+    monkeypatch.setattr(cli_train, "available_memory", lambda: 8 * 10**9)
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--layers", "100000,100000")
+    assert code == 1
+    assert_one_line_error(err, "the 64-100000-100000-10 network has 10,007,600,010 parameters; "
+                               "training it takes about 240.2 GB (weights, gradients and adam "
+                               "state in float32), but this machine has 8.0 GB available; "
+                               "choose smaller --layers")
+    assert "epoch" not in out
+
+
+def test_memory_error_while_building_the_network_is_one_line(capsys, monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(cli_train, "available_memory", lambda: None)  # the check cannot tell
+    monkeypatch.setattr(cli_train, "MLP", no_memory)
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--layers", "20000,20000",
+                         "--dtype", "float64")
+    assert code == 1
+    assert_one_line_error(err, "the 64-20000-20000-10 network has 401,520,010 parameters; "
+                               "training it takes about 16.1 GB (weights, gradients and adam "
+                               "state in float64), but this machine ran out of memory")
+    assert "epoch" not in out
+
+
+def test_memory_estimate_counts_every_array_per_parameter():
+    sizes = [784, 128, 10]
+    params = 785 * 128 + 129 * 10
+    extra = 784 * 128 * 8 + 4 * 32 * sum(sizes) * 4  # float64 init draw, batch activations
+    assert cli_train.memory_needed(sizes, "float32", "adam", 32) == params * 4 * 4 + extra
+    assert cli_train.memory_needed(sizes, "float32", "sgd", 32) == params * 4 * 3 + extra
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
+    (lambda p: p.mkdir(), "is a directory; give the model file a file name"),
+])
+def test_save_path_that_cannot_hold_a_model_fails_before_training(capsys, tmp_path, make,
+                                                                   message):
+    target = tmp_path / "model.npz"
+    make(target)
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--save", str(target))
+    assert code == 1
+    assert_one_line_error(err, "--save", message)
+    assert ".fastmlp" not in err and "epoch" not in out
+    assert not target.is_file()
+
+
+def test_failed_save_after_training_still_prints_the_report(capsys, tmp_path, monkeypatch):
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np.lib.format, "write_array", disk_full)
+    target = tmp_path / "model.npz"
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--epochs", "1",
+                         "--no-progress", "--save", str(target))
+    assert code == 1
+    assert "test accuracy" in out and "NOT SAVED" in out
+    assert_one_line_error(err, f"--save {target}: no space left on device; the model was "
+                               f"not saved")
+    assert os.listdir(tmp_path) == []
