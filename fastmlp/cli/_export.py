@@ -10,7 +10,7 @@ import numpy as np
 from ..export import to_onnx
 from ..loading import load
 from ._errors import CLIError
-from ._report import check_folder
+from ._report import check_output
 
 
 def run(args, out=None):
@@ -19,7 +19,7 @@ def run(args, out=None):
     if not os.path.isfile(args.model):
         raise CLIError(f"{args.model}: no such model file" if not os.path.isdir(args.model)
                        else f"{args.model} is a folder, not a model file")
-    check_folder(args.output, "OUT.onnx")
+    check_output(args.output, "OUT.onnx", "ONNX file")
     model = load(args.model, backend="numpy")  # ModelFileError: one line, from main
     try:
         proto = to_onnx(model, args.output, opset=args.opset)
