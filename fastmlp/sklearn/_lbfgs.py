@@ -1,0 +1,87 @@
+"""The "lbfgs" solver: scipy's L-BFGS-B on fastmlp's loss and analytic gradient.
+
+The network's parameters travel as one float64 vector (fastmlp's order: ``W1, b1, W2, b2,
+...``). Each evaluation writes the vector into the model, takes the mean loss and its
+backpropagated gradient over the whole training set (a chunk at a time for sparse input),
+and adds scikit-learn's penalty ``alpha / (2 n) * sum ||W||^2`` on the weights only.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from ._network import squared_weight_norm
+
+#: Dense values per chunk when densifying sparse input (64 MiB of float64).
+_CHUNK_VALUES = 1 << 23
+
+
+def run_lbfgs(est, X, Y):
+    """Minimise the penalised loss of ``est.model_`` on ``X, Y`` (fastmlp targets) in place;
+    set ``n_iter_`` and ``loss_``."""
+    model, head = est.model_, est._head
+    params = model.parameters()
+    sizes = [p.size for p in params]
+    bounds = np.cumsum([0, *sizes])
+    # alpha penalises the weights (even positions: W1, W2, ...) and not the biases.
+    is_weight = np.zeros(bounds[-1], dtype=bool)
+    for i in range(0, len(params), 2):
+        is_weight[bounds[i]:bounds[i + 1]] = True
+    n = X.shape[0]
+    alpha = float(est.alpha)
+
+    def write(theta):
+        for param, start, stop in zip(params, bounds[:-1], bounds[1:]):
+            param.ravel()[...] = theta[start:stop]
+
+    def mean_loss_and_gradient():
+        loss, grad = 0.0, np.zeros(bounds[-1])
+        for X_part, Y_part in _chunks(X, Y):
+            share = X_part.shape[0] / n
+            loss += model.evaluate(X_part, Y_part)["loss"] * share
+            grads = model.gradients(X_part, Y_part)
+            grad += np.concatenate([g.ravel() for g in grads]).astype(np.float64) * share
+        return loss, grad
+
+    def objective(theta):
+        write(theta)
+        loss, grad = mean_loss_and_gradient()
+        weights = np.where(is_weight, theta, 0.0)
+        value = head.objective_loss(loss) + 0.5 * alpha * float(weights @ weights) / n
+        return value, head.gradient_scale * grad + alpha * weights / n
+
+    def report(intermediate_result):
+        report.iteration += 1
+        print(f"Iteration {report.iteration}, loss = {intermediate_result.fun:.8f}")
+
+    report.iteration = 0
+    theta0 = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+    result = scipy.optimize.minimize(
+        objective, theta0, method="L-BFGS-B", jac=True,
+        options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+        callback=report if est.verbose else None)
+    est.n_iter_ = min(int(result.nit), est.max_iter)
+    if result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {est.n_iter_} iteration(s) (status="
+            f"{result.status}): {result.message}. Increase the number of iterations "
+            f"(max_iter={est.max_iter}) or function evaluations (max_fun={est.max_fun}), or "
+            "scale the data, e.g. with sklearn.preprocessing.StandardScaler.",
+            ConvergenceWarning, stacklevel=5)
+    write(result.x)
+    loss, _ = mean_loss_and_gradient()
+    est.loss_ = head.reported_loss(loss) + 0.5 * alpha * squared_weight_norm(model, head) / n
+
+
+def _chunks(X, Y):
+    if not sp.issparse(X):
+        yield X, Y
+        return
+    rows = max(1, _CHUNK_VALUES // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], rows):
+        yield X[start:start + rows].toarray(), Y[start:start + rows]

@@ -1,0 +1,178 @@
+"""The stochastic solvers ("sgd", "adam") with scikit-learn's epoch rules, on fastmlp's ``fit``.
+
+Each epoch is one call to :meth:`fastmlp.Sequential.fit` (the fused Numba kernel on the
+"numba" backend); between epochs this module does what scikit-learn's MLP does: the loss
+curve, the ``tol`` / ``n_iter_no_change`` test on the training loss or on a held-out
+validation score, the "invscaling" and "adaptive" learning rates, keeping the best weights
+under early stopping, and the ConvergenceWarning when ``max_iter`` runs out.
+
+Sparse inputs are densified a chunk of whole batches at a time, so a sparse matrix never has
+to fit in memory as a dense one.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from .. import SGD, Adam
+from ._network import squared_weight_norm
+
+#: Dense values per chunk when densifying sparse input (64 MiB of float64).
+_CHUNK_VALUES = 1 << 23
+
+
+class LearningRate:
+    """The learning rate as a fastmlp schedule that the solver changes between epochs.
+
+    ``value`` is scikit-learn's learning rate; fastmlp's optimizer is given ``value * scale``
+    because its loss gradient is ``1 / scale`` times scikit-learn's (see Head).
+    """
+
+    def __init__(self, value, scale):
+        self.value, self.scale = float(value), float(scale)
+
+    def __call__(self, epoch):
+        return self.value * self.scale
+
+
+def make_optimizer(est, head, batch_size):
+    """A fresh fastmlp optimizer with ``est``'s settings (a new ``fit`` starts from zero
+    moments and the initial learning rate, as in scikit-learn)."""
+    if est.solver == "sgd":
+        rate = LearningRate(est.learning_rate_init, head.gradient_scale)
+        # scikit-learn accepts momentum=1 (no damping at all); fastmlp's SGD takes [0, 1), and
+        # the largest float below 1 behaves the same.
+        momentum = min(float(est.momentum), np.nextafter(1.0, 0.0))
+        optimizer = SGD(rate, momentum=momentum,
+                        nesterov=bool(est.nesterovs_momentum) and momentum > 0)
+    else:
+        # Adam's step does not change when the gradient is scaled: no conversion needed.
+        rate = LearningRate(est.learning_rate_init, 1.0)
+        optimizer = Adam(rate, beta1=est.beta_1, beta2=est.beta_2, eps=est.epsilon)
+    set_penalty(optimizer, est.alpha, head, batch_size)
+    return optimizer
+
+
+def set_penalty(optimizer, alpha, head, batch_size):
+    # scikit-learn adds alpha * W / batch_size to the gradient of each batch; in fastmlp's
+    # units (its gradient is 1 / gradient_scale of scikit-learn's) that is this weight decay.
+    optimizer.weight_decay = float(alpha) / (batch_size * head.gradient_scale)
+
+
+def batch_size_for(est, n_samples):
+    """scikit-learn's batch size: "auto" is min(200, n); larger than n is clipped, with a
+    warning."""
+    if est.batch_size == "auto":
+        return min(200, n_samples)
+    if est.batch_size > n_samples:
+        warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to "
+                      "be clipped", UserWarning, stacklevel=6)
+    return int(np.clip(est.batch_size, 1, n_samples))
+
+
+def run_epochs(est, data, incremental):
+    """Train ``est.model_`` for up to ``max_iter`` epochs (one with ``incremental``).
+
+    ``data`` holds the training arrays (``X``, ``Y`` as the fastmlp loss takes them), the
+    validation arrays or None, the batch size and the optimizer.
+    """
+    model, head, opt = est.model_, est._head, data.optimizer
+    n = data.X.shape[0]
+    n_batches = -(-n // data.batch_size)
+    est.n_iter_ = 0
+    try:
+        for _ in range(est.max_iter):
+            core_loss = _epoch(model, data, est._random_state, est.shuffle)
+            penalty = 0.5 * est.alpha * squared_weight_norm(model, head) * n_batches / n
+            est.n_iter_ += 1
+            est.loss_ = head.reported_loss(core_loss) + penalty
+            est.t_ += n
+            est.loss_curve_.append(est.loss_)
+            if est.verbose:
+                print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+            _count_no_improvement(est, data)
+            if est.solver == "sgd" and est.learning_rate == "invscaling":
+                opt.lr.value = est.learning_rate_init / (est.t_ + 1) ** est.power_t
+            if est._no_improvement_count > est.n_iter_no_change:
+                if _stop_or_slow_down(est, opt.lr, data.validation is not None):
+                    break
+                est._no_improvement_count = 0
+            if incremental:
+                break
+            if est.n_iter_ == est.max_iter:
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
+                              "reached and the optimization hasn't converged yet.",
+                              ConvergenceWarning, stacklevel=5)
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.", stacklevel=5)
+    if data.validation is not None:
+        for param, best in zip(model.parameters(), est._best_params):
+            param[...] = best
+
+
+def _epoch(model, data, random_state, shuffle):
+    """One pass over the training data; returns fastmlp's mean loss over it."""
+    X, Y, batch_size, opt = data.X, data.Y, data.batch_size, data.optimizer
+    if not sp.issparse(X):
+        history = model.fit(X, Y, epochs=1, batch_size=batch_size, optimizer=opt,
+                            shuffle=shuffle, verbose=0)
+        return history.history["loss"][0]
+    n = X.shape[0]
+    order = random_state.permutation(n) if shuffle else np.arange(n)
+    rows = max(1, _CHUNK_VALUES // max(1, X.shape[1]) // batch_size) * batch_size
+    total = 0.0
+    for start in range(0, n, rows):
+        index = order[start:start + rows]
+        history = model.fit(X[index].toarray(), Y[index], epochs=1, batch_size=batch_size,
+                            optimizer=opt, shuffle=False, verbose=0)
+        total += history.history["loss"][0] * len(index)
+    return total / n
+
+
+def _count_no_improvement(est, data):
+    """scikit-learn's test: the validation score (early stopping) or the training loss must
+    improve by ``tol`` within ``n_iter_no_change`` epochs."""
+    if data.validation is not None:
+        X_val, y_val, sw_val = data.validation
+        score = est._score_outputs(est._outputs(X_val), y_val, sw_val)
+        est.validation_scores_.append(score)
+        if est.verbose:
+            print(f"Validation score: {score:f}")
+        if score < est.best_validation_score_ + est.tol:
+            est._no_improvement_count += 1
+        else:
+            est._no_improvement_count = 0
+        if score > est.best_validation_score_:
+            est.best_validation_score_ = score
+            est._best_params = [np.copy(p) for p in est.model_.parameters()]
+        return
+    if est.loss_curve_[-1] > est.best_loss_ - est.tol:
+        est._no_improvement_count += 1
+    else:
+        est._no_improvement_count = 0
+    est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
+
+
+def _stop_or_slow_down(est, rate, early_stopping):
+    """True to stop. With ``learning_rate="adaptive"`` (sgd) the rate is divided by 5 instead,
+    until it falls to 1e-6."""
+    what = "Validation score" if early_stopping else "Training loss"
+    message = (f"{what} did not improve more than tol={est.tol:f} for "
+               f"{est.n_iter_no_change} consecutive epochs.")
+    if est.solver != "sgd" or est.learning_rate != "adaptive":
+        if est.verbose:
+            print(message + " Stopping.")
+        return True
+    if rate.value <= 1e-6:
+        if est.verbose:
+            print(message + " Learning rate too small. Stopping.")
+        return True
+    rate.value /= 5.0
+    if est.verbose:
+        print(message + f" Setting learning rate to {rate.value:f}")
+    return False
+
