@@ -73,6 +73,11 @@ class BaseMLP(BaseEstimator):
         self._require_fitted("out_activation_")
         return self._head.out_activation
 
+    def __fastmlp_model__(self):
+        """The fitted fastmlp network, for :mod:`fastmlp.export` (``to_onnx(estimator)``)."""
+        check_is_fitted(self)
+        return self.model_
+
     def _require_fitted(self, name):
         # AttributeError, as for any missing attribute: hasattr() is then False before fit.
         if "model_" not in self.__dict__:

@@ -168,3 +168,19 @@ def test_coefs_are_the_networks_arrays():
     clf.coefs_[1][...] = 0.0
     clf.intercepts_[1][...] = np.array([0.0, 5.0, 0.0])
     np.testing.assert_array_equal(clf.predict(X), np.ones(150))
+
+
+def test_exports_through_the_fastmlp_model_protocol():
+    from sklearn.exceptions import NotFittedError
+
+    torch = pytest.importorskip("torch")
+    from fastmlp.export import to_torch
+
+    with pytest.raises(NotFittedError):
+        MLPClassifier().__fastmlp_model__()
+    X, y = iris()
+    clf = quiet_fit(MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0), X, y)
+    assert clf.__fastmlp_model__() is clf.model_
+    with torch.no_grad():
+        probabilities = to_torch(clf, softmax=True)(torch.as_tensor(X)).numpy()
+    np.testing.assert_allclose(probabilities, clf.predict_proba(X), rtol=1e-6, atol=1e-12)
