@@ -42,6 +42,11 @@ _FOREIGN = (
 )
 
 _REFETCH = "delete it and download or copy it again"
+#: Most dimensions read (NumPy's limit is 64; real IDX data sets have 1 to 4).
+MAX_DIMS = 32
+#: Deflate cannot expand data more than this (its best case is about 1032:1), so a gzip file
+#: of n bytes holds at most this many times n: a bound for what a header may declare.
+_GZIP_MAX_RATIO = 1100
 
 
 class IDXFormatError(ValueError):
@@ -72,7 +77,13 @@ def _read_fully(stream, view):
     return got
 
 
-def _read_stream(stream, where, ndim):
+def _read_stream(stream, where, ndim, size=None, compressed=False):
+    """The array in ``stream``, from a file of ``size`` bytes on disk (if known).
+
+    The size is checked against what the header declares before anything is allocated: for
+    a plain file it must match exactly, and a gzip file cannot hold more than
+    ``_GZIP_MAX_RATIO`` times its size.
+    """
     head = stream.read(4)
     if len(head) < 4:
         if not head:
@@ -101,6 +112,11 @@ def _read_stream(stream, where, ndim):
             f"{where} declares 0 dimensions; an IDX file has at least one (labels have 1, "
             "images 3). The header is corrupt"
         )
+    if n_dims > MAX_DIMS:
+        raise IDXFormatError(
+            f"{where} declares {n_dims} dimensions; fastmlp reads IDX files of 1 to "
+            f"{MAX_DIMS} (labels have 1, images 3). The header is corrupt"
+        )
     if ndim is not None and n_dims != ndim:
         hint = {1: "a label file", 3: "an image file"}.get(ndim, f"a {ndim}-D file")
         raise IDXFormatError(
@@ -116,12 +132,31 @@ def _read_stream(stream, where, ndim):
     shape = struct.unpack(f">{n_dims}I", dims_raw)
     count = math.prod(shape)
     nbytes = count * disk_dtype.itemsize
+    if size is not None and not compressed:
+        present = size - 4 - 4 * n_dims
+        if nbytes > present:
+            raise IDXFormatError(
+                f"{where} is truncated: its header declares shape {shape} of {type_name}, "
+                f"i.e. {nbytes} data bytes, but only {present} are present (the file was cut "
+                "short while downloading or copying); " + _REFETCH
+            )
+        if nbytes < present:
+            raise IDXFormatError(
+                f"{where} has {present - nbytes} bytes after the {nbytes} data bytes its "
+                f"header declares (shape {shape} of {type_name}); the header does not match "
+                "the data, so the file is corrupt or not an IDX file"
+            )
+    if size is not None and compressed and nbytes > _GZIP_MAX_RATIO * size:
+        raise IDXFormatError(
+            f"{where} declares shape {shape} of {type_name} ({nbytes:,} bytes), more than a "
+            f"gzip file of {size:,} bytes can hold; the header is corrupt; " + _REFETCH
+        )
     try:
         flat = np.empty(count, dtype=disk_dtype)
     except (MemoryError, ValueError):
         raise IDXFormatError(
-            f"{where} declares shape {shape} of {type_name} ({nbytes} bytes), more than can be "
-            "allocated; the header is corrupt"
+            f"{where} declares shape {shape} of {type_name} ({nbytes:,} bytes), more than "
+            "can be allocated; the header is corrupt"
         ) from None
     got = _read_fully(stream, memoryview(flat.view(np.uint8)))
     if got < nbytes:
@@ -173,11 +208,12 @@ def read_idx(path, *, ndim=None):
     with open(path, "rb") as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
+        size = os.fstat(raw.fileno()).st_size
         if not compressed:
-            return _read_stream(raw, str(path), ndim)
+            return _read_stream(raw, str(path), ndim, size)
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                return _read_stream(stream, f"{path} (gzip)", ndim)
+                return _read_stream(stream, f"{path} (gzip)", ndim, size, compressed=True)
         except (EOFError, gzip.BadGzipFile, zlib.error) as err:
             raise IDXFormatError(
                 f"{path} is a truncated or corrupt gzip file ({err}); it was probably cut "

@@ -14,6 +14,7 @@ cache from the mirrors (checksums verified) unless ``download=False``.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from pathlib import Path
@@ -179,18 +180,35 @@ def _not_found(name, looked, mirrors, download):
     return DatasetNotFoundError("\n".join(lines), looked)
 
 
-def _check_split(images, labels, files, split):
+#: What every MNIST-format dataset promises: 28x28 images, labels 0..9.
+IMAGE_SHAPE = (28, 28)
+N_CLASSES = 10
+
+
+def _check_split(images, labels, files, split, title):
+    """Raise unless the two files hold what the dataset promises, matching in length."""
+    image_file, label_file = files[split + "_images"], files[split + "_labels"]
     if images.dtype != np.uint8 or labels.dtype != np.uint8:
         raise ValueError(
-            f"{files[split + '_images']} and {files[split + '_labels']} should hold unsigned "
-            f"bytes (IDX code 0x08), got {images.dtype} and {labels.dtype}; these are not "
-            "MNIST-format files"
+            f"{image_file} and {label_file} should hold unsigned bytes (IDX code 0x08), got "
+            f"{images.dtype} and {labels.dtype}; these are not MNIST-format files"
+        )
+    if images.shape[1:] != IMAGE_SHAPE:
+        raise ValueError(
+            f"{image_file} holds images of {images.shape[1]}x{images.shape[2]} pixels, but "
+            f"{title} images are 28x28; these are not {title} files (check the folder, or "
+            f"read other image files with fastmlp.data.read_idx)"
         )
     if len(images) != len(labels):
         raise ValueError(
-            f"{files[split + '_images']} holds {len(images)} images but "
-            f"{files[split + '_labels']} holds {len(labels)} labels; the two files do not "
-            "belong together"
+            f"{image_file} holds {len(images)} images but {label_file} holds {len(labels)} "
+            "labels; the two files do not belong together"
+        )
+    if len(labels) and labels.max() >= N_CLASSES:
+        at = int(np.argmax(labels >= N_CLASSES))
+        raise ValueError(
+            f"{label_file} holds the label {labels[at]} (sample {at}), but {title} labels "
+            f"are 0..{N_CLASSES - 1}; the file is damaged or from another dataset"
         )
 
 
@@ -218,8 +236,8 @@ def _load(name, path, scaled, download, mirrors, timeout, progress):
     for split in ("train", "test"):
         images = read_idx(files[f"{split}_images"], ndim=3)
         labels = read_idx(files[f"{split}_labels"], ndim=1)
-        _check_split(images, labels, files, split)
-        X = images.reshape(len(images), -1)
+        _check_split(images, labels, files, split, sources.TITLES[name])
+        X = images.reshape(len(images), math.prod(IMAGE_SHAPE))
         if scaled:
             X = X.astype(np.float32)
             X /= 255  # in place: the float copy of the training set is 188 MB already
@@ -268,6 +286,9 @@ _LOADER_DOC = """Load {title}: 60,000 training and 10,000 test images of 28x28 p
         looked and how to get them.
     fastmlp.data.IDXFormatError
         A file that was found is truncated or not an IDX file.
+    ValueError
+        The files break what the dataset promises: images other than 28x28 bytes, labels
+        outside 0..9, or image and label files of different lengths.
     """
 
 

@@ -8,6 +8,7 @@ columns (label + pixels, or pixels only) are read the same way.
 from __future__ import annotations
 
 import gzip
+import numbers
 import zlib
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def read_mnist_csv(path, *, n_pixels=784):
         optional header row names the columns (``label,pixel0,...``); without one, the number
         of columns decides whether labels are present.
     n_pixels : int, default 784
-        Pixels per image (28 * 28 for MNIST and Fashion-MNIST).
+        Pixels per image (28 * 28 for MNIST and Fashion-MNIST), a positive integer.
 
     Returns
     -------
@@ -121,11 +122,18 @@ def read_mnist_csv(path, *, n_pixels=784):
 
     Raises
     ------
+    ValueError
+        ``n_pixels`` is not a positive integer.
     CSVFormatError
         A header or row with the wrong number of columns, a non-numeric cell, a pixel
         outside 0..255 or a non-integer, a negative or non-integer label, or no data rows.
         The message names the line and column.
     """
+    if isinstance(n_pixels, bool) or not isinstance(n_pixels, numbers.Integral) \
+            or n_pixels < 1:
+        raise ValueError(f"n_pixels must be a positive integer (pixels per image, 784 for "
+                         f"28x28), got {n_pixels!r}")
+    n_pixels = int(n_pixels)
     where = str(path)
     try:
         cells, header, rows, skipped = _read_lines(Path(path), where)

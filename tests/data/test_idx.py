@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -177,3 +178,48 @@ def test_write_idx_rejects(tmp_path, arr, err, match):
 def test_write_idx_accepts_big_endian_input(tmp_path):
     arr = np.array([1, -300, 70000], dtype=">i4")
     np.testing.assert_array_equal(fd.read_idx(fd.write_idx(tmp_path / "b.idx", arr)), arr)
+
+
+@pytest.mark.parametrize("n_dims", [33, 64, 100, 255])
+def test_idx_absurd_dimension_count(tmp_path, n_dims):
+    """Up to 255 dimensions fit the header byte; NumPy's limit made 65+ escape as ValueError."""
+    path = tmp_path / "dims.idx"
+    path.write_bytes(bytes([0, 0, 0x08, n_dims]) + b"\x00\x00\x00\x01" * n_dims + b"\x07")
+    with pytest.raises(fd.IDXFormatError, match=rf"declares {n_dims} dimensions; fastmlp "
+                                                r"reads IDX files of 1 to 32"):
+        fd.read_idx(path)
+
+
+def test_idx_thirty_two_dimensions_still_read(tmp_path):
+    shape = (2,) + (1,) * 31
+    fd.write_idx(tmp_path / "deep.idx", np.arange(2, dtype=np.uint8).reshape(shape))
+    assert fd.read_idx(tmp_path / "deep.idx").shape == shape
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["raw", "gz"])
+def test_idx_header_claiming_terabytes_is_refused_before_allocating(tmp_path, compressed):
+    """A 20-byte header declaring 60000 x 4000000 x 4000 doubles; nothing is allocated."""
+    raw = bytes([0, 0, 0x0E, 3]) + b"".join(d.to_bytes(4, "big")
+                                            for d in (60000, 4_000_000, 4000)) + bytes(64)
+    path = tmp_path / ("huge.idx.gz" if compressed else "huge.idx")
+    path.write_bytes(gzip.compress(raw) if compressed else raw)
+    match = (r"declares shape \(60000, 4000000, 4000\) of double \(7,680,000,000,000,000 "
+             r"bytes\), more than a gzip file of \d+ bytes can hold" if compressed else
+             r"truncated: its header declares shape \(60000, 4000000, 4000\) of double, i\.e\. "
+             r"7680000000000000 data bytes, but only 64 are present")
+    tracemalloc.start()
+    try:
+        with pytest.raises(fd.IDXFormatError, match=match):
+            fd.read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+
+
+def test_idx_gzip_declaring_a_plausible_size_reads_in_full(tmp_path):
+    """Highly compressible data (1000:1) is within what a gzip file may declare."""
+    zeros = np.zeros((300, 100, 100), np.uint8)
+    path = fd.write_idx(tmp_path / "zeros.idx.gz", zeros)
+    assert path.stat().st_size * 500 < zeros.nbytes
+    assert np.array_equal(fd.read_idx(path), zeros)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import numpy as np
 import pytest
@@ -111,3 +112,24 @@ def test_csv_binary_file_is_rejected(tmp_path):
     path.write_bytes(b"\x00\x00\x08\x01\xff\xfe\xfd")
     with pytest.raises(fd.CSVFormatError, match=r"not a UTF-8 text file; for IDX files use"):
         fd.read_mnist_csv(path)
+
+
+@pytest.mark.parametrize("n_pixels, shown", [
+    (0, "0"), (-784, "-784"), (784.0, "784.0"), ("784", "'784'"), (True, "True"),
+    (None, "None"),
+])
+def test_n_pixels_must_be_a_positive_integer(tmp_path, csv_rows, n_pixels, shown):
+    labels, pixels = csv_rows
+    path = tmp_path / "train.csv"
+    path.write_text(csv_text(np.column_stack([labels, pixels])))
+    with pytest.raises(ValueError, match=rf"n_pixels must be a positive integer \(pixels per "
+                                         rf"image, 784 for 28x28\), got {re.escape(shown)}$"):
+        fd.read_mnist_csv(path, n_pixels=n_pixels)
+
+
+def test_n_pixels_accepts_numpy_integers(tmp_path, csv_rows):
+    labels, pixels = csv_rows
+    path = tmp_path / "train.csv"
+    path.write_text(csv_text(np.column_stack([labels, pixels])))
+    X, y = fd.read_mnist_csv(path, n_pixels=np.int64(784))
+    assert X.shape == (4, 784) and y.tolist() == labels.tolist()
