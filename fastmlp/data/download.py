@@ -4,6 +4,13 @@ A file is streamed into a temporary ``.part`` file in the destination folder, it
 checksums are verified, and only then is it renamed into place with ``os.replace``. Whatever
 goes wrong (HTTP error, dropped connection, timeout, wrong checksum, Ctrl-C) the temporary
 file is removed, so the destination never holds half a file.
+
+The stall rule (``timeout``, default 30 s): a mirror is abandoned, and the next one tried,
+when it accepts no connection within ``timeout`` seconds, sends nothing for ``timeout``
+seconds, or delivers less than :data:`STALL_BYTES` (16 KiB, or the rest of the file) in any
+``timeout``-second stretch, like curl's ``--speed-limit``/``--speed-time``. The last case
+is noticed when the read under way returns, so a mirror that drips bytes is left between
+``timeout`` and twice ``timeout`` after it slowed down, instead of never.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import http.client
 import os
 import socket
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,9 +28,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .._validation import check_positive_number
 from .._version import __version__
 
-DEFAULT_TIMEOUT = 30.0  # seconds without a byte before a mirror is given up
+#: Seconds a mirror may take to connect, stay silent, or deliver STALL_BYTES.
+DEFAULT_TIMEOUT = 30.0
+#: Bytes a mirror must deliver in every ``timeout`` seconds (the rest of the file, if less).
+STALL_BYTES = 16 * 1024
 _CHUNK = 1 << 16
 _SCHEMES = ("http", "https", "file")
 
@@ -33,6 +45,42 @@ class DownloadError(OSError):
 
 class ChecksumError(DownloadError):
     """A downloaded file's checksum differs from the published one."""
+
+
+def check_timeout(timeout):
+    """Return ``timeout`` as a float if it is a finite number of seconds > 0, else raise.
+
+    Raises
+    ------
+    TypeError
+        Not a number (a string, a bool, None).
+    ValueError
+        Zero, negative, NaN or infinite.
+    """
+    return float(check_positive_number(timeout, "timeout (seconds per mirror)"))
+
+
+class _StallWatch:
+    """Raise once a ``timeout``-second stretch brings less than STALL_BYTES."""
+
+    def __init__(self, url, timeout, expected):
+        self.url, self.timeout, self.expected = url, timeout, expected
+        self.since, self.received_then = time.monotonic(), 0
+
+    def check(self, received):
+        now = time.monotonic()
+        if now - self.since < self.timeout:
+            return
+        wanted = STALL_BYTES
+        if self.expected is not None:
+            wanted = min(wanted, self.expected - self.received_then)
+        got = received - self.received_then
+        if got < wanted:
+            raise DownloadError(
+                f"{self.url}: stalled: only {got} bytes arrived in {now - self.since:.1f} s "
+                f"(at least {wanted} are expected every {self.timeout:g} s); giving up on "
+                "this mirror")
+        self.since, self.received_then = now, received
 
 
 def _describe(err):
@@ -83,7 +131,8 @@ def fetch_url(url, dest, *, checksums, timeout=DEFAULT_TIMEOUT, progress=True):
         Expected hex digests by algorithm, e.g. ``{"md5": "...", "sha256": "..."}``. Every
         one must match. Pass an empty dict to skip verification (not recommended).
     timeout : float, default 30
-        Seconds to wait for the connection and for each read.
+        Seconds to wait for the connection, for any byte, and for each STALL_BYTES (see
+        the stall rule above); a finite number > 0.
     progress : bool, default True
         Show a tqdm progress bar.
 
@@ -96,9 +145,12 @@ def fetch_url(url, dest, *, checksums, timeout=DEFAULT_TIMEOUT, progress=True):
     ------
     DownloadError
         The server could not be reached, answered with an HTTP error, sent fewer bytes than
-        it announced, or timed out; :class:`ChecksumError` for a digest mismatch. The
-        destination is left untouched and no temporary file remains.
+        it announced, timed out or stalled; :class:`ChecksumError` for a digest mismatch.
+        The destination is left untouched and no temporary file remains.
+    TypeError, ValueError
+        ``timeout`` is not a finite number of seconds > 0.
     """
+    timeout = check_timeout(timeout)
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in _SCHEMES:
         raise DownloadError(f"{url}: unsupported URL scheme {scheme!r}; use http, https or file")
@@ -138,16 +190,21 @@ def _stream(url, out, hashers, timeout, progress, label):
             length = response.headers.get("Content-Length")
             expected = int(length) if length and length.isdigit() else None
             received = 0
+            watch = _StallWatch(url, timeout, expected)
+            # read1 returns whatever arrived: read(n) would wait for all n bytes, one
+            # dripped byte per socket timeout, and never notice a stall.
+            read = getattr(response, "read1", response.read)
             with tqdm(
                 total=expected, unit="B", unit_scale=True, unit_divisor=1024,
                 desc=label, disable=not progress, leave=False,
             ) as bar:
-                while chunk := response.read(_CHUNK):
+                while chunk := read(_CHUNK):
                     out.write(chunk)
                     for hasher in hashers.values():
                         hasher.update(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
+                    watch.check(received)
     except (OSError, http.client.HTTPException) as err:
         if isinstance(err, DownloadError):
             raise
@@ -180,6 +237,7 @@ def fetch_from_mirrors(filename, mirrors, dest_dir, *, checksums, timeout=DEFAUL
     DownloadError
         Every mirror failed; the message lists each URL with its reason.
     """
+    timeout = check_timeout(timeout)
     if not mirrors:
         raise DownloadError(f"no mirrors configured to download {filename} from")
     failures = []

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import sources
-from .download import DEFAULT_TIMEOUT, DownloadError, fetch_from_mirrors
+from .download import DEFAULT_TIMEOUT, DownloadError, check_timeout, fetch_from_mirrors
 from .idx import read_idx
 
 
@@ -125,7 +125,8 @@ def download_dataset(name, directory=None, *, mirrors=None, timeout=DEFAULT_TIME
         ``$FASTMLP_FASHION_MNIST_MIRROR`` (space- or comma-separated), else the official
         mirrors in ``sources``.
     timeout : float, default 30
-        Seconds to wait for a connection or for data before trying the next mirror.
+        Seconds a mirror may take to connect, stay silent, or deliver 16 KiB before the
+        next one is tried (see :mod:`fastmlp.data.download`); a finite number > 0.
     progress : bool, default True
         Show a tqdm progress bar per file.
 
@@ -138,8 +139,11 @@ def download_dataset(name, directory=None, *, mirrors=None, timeout=DEFAULT_TIME
     ------
     DownloadError
         A file could not be fetched intact from any mirror; files already fetched stay.
+    TypeError, ValueError
+        ``timeout`` is not a finite number of seconds > 0.
     """
     sources.check_name(name)
+    check_timeout(timeout)
     directory = Path(directory) if directory is not None else sources.cache_dir(name)
     urls = sources.mirrors_for(name, mirrors)
     # Folders this call creates, removed again if nothing lands in them.
@@ -213,6 +217,7 @@ def _check_split(images, labels, files, split, title):
 
 
 def _load(name, path, scaled, download, mirrors, timeout, progress):
+    check_timeout(timeout)
     files, looked = locate(name, path)
     if files is None and download:
         urls = sources.mirrors_for(name, mirrors)
@@ -268,7 +273,8 @@ _LOADER_DOC = """Load {title}: 60,000 training and 10,000 test images of 28x28 p
         Base URLs to download from, tried in order; default ``${env}`` (space- or
         comma-separated) or else the official mirrors.
     timeout : float, default 30
-        Seconds to wait on a mirror before trying the next.
+        Seconds a mirror may take to connect, stay silent, or deliver 16 KiB before the
+        next one is tried; a finite number > 0, checked even when no download is needed.
     progress : bool, default True
         Show download progress bars.
 

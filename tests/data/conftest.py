@@ -41,7 +41,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if route is None:
             self.send_error(404, "Not Found")
             return
-        body, declared, stall = route
+        body, declared, stall, drip = route
         if stall:
             self.server.release.wait(10)
             return
@@ -49,7 +49,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(declared if declared is not None else len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if drip is None:
+            self.wfile.write(body)
+            return
+        # One byte every `drip` seconds: each read gets data before any socket timeout.
+        for i in range(len(body)):
+            if self.server.release.wait(drip):  # the test is over
+                return
+            try:
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
 
     def log_message(self, *args):
         pass
@@ -65,8 +76,8 @@ def server():
                               daemon=True)
     thread.start()
 
-    def serve(path, body, *, declared=None, stall=False):
-        httpd.routes[path] = (body, declared, stall)
+    def serve(path, body, *, declared=None, stall=False, drip=None):
+        httpd.routes[path] = (body, declared, stall, drip)
 
     httpd.serve = serve
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -5,10 +5,10 @@ files made here.
 from __future__ import annotations
 
 import pytest
-from dataset_files import STEMS, assert_loaded, gz_payloads, leftovers
+from dataset_files import STEMS, assert_loaded, gz_payloads, leftovers, write_dataset
 
 import fastmlp.data as fd
-from fastmlp.data import sources
+from fastmlp.data import download, sources
 
 
 @pytest.fixture
@@ -119,3 +119,76 @@ def test_download_file_url_and_bad_scheme(env, served, tmp_path):
 def test_no_mirrors_configured(env):
     with pytest.raises(fd.DatasetNotFoundError, match=r"no mirrors configured"):
         fd.load_mnist(progress=False)
+
+
+def test_a_mirror_that_drips_bytes_is_abandoned_for_the_next(env, served):
+    """One byte every 20 ms never trips a 0.4 s socket timeout, yet is far below 16 KiB per
+    0.4 s: the stall rule gives up on the mirror and the next one serves the file."""
+    server, arrays = served
+    for filename, data in server.files.items():
+        server.serve(f"/drip/{filename}", data, drip=0.02)
+    mirrors = [f"{server.url}/drip/", f"{server.url}/good/"]
+    assert_loaded(fd.load_mnist(mirrors=mirrors, timeout=0.4, progress=False), arrays,
+                  scaled=True)
+    assert [hit.split("/")[1] for hit in server.hits] == ["drip", "good"] * 4
+    assert leftovers(env.cache / "mnist") == sorted(f"{s}.gz" for s in STEMS)
+
+
+def test_a_dripping_mirror_alone_fails_with_the_stall_named(env, served, tmp_path):
+    server, _ = served
+    data = server.files["train-images-idx3-ubyte.gz"]
+    server.serve("/drip/train-images-idx3-ubyte.gz", data, drip=0.02)
+    assert len(data) < download.STALL_BYTES  # so all of it is due within the first 0.3 s
+    with pytest.raises(fd.DownloadError, match=rf"drip/train-images-idx3-ubyte\.gz: stalled: "
+                                               rf"only \d+ bytes arrived in 0\.\d s \(at least "
+                                               rf"{len(data)} are expected every 0\.3 s\); "
+                                               r"giving up on this mirror"):
+        download.fetch_url(f"{server.url}/drip/train-images-idx3-ubyte.gz", tmp_path / "x.gz",
+                     checksums={}, timeout=0.3, progress=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_slow_mirror_that_keeps_up_the_minimum_is_kept(env, served, tmp_path, monkeypatch):
+    """The rule is a minimum rate, not a deadline: 1 byte per 20 ms is enough when the
+    minimum is 4 bytes per 0.3 s, however long the whole file takes."""
+    server, _ = served
+    monkeypatch.setattr(download, "STALL_BYTES", 4)
+    body = bytes(range(40))
+    server.serve("/slow/small.bin", body, drip=0.02)
+    path = download.fetch_url(f"{server.url}/slow/small.bin", tmp_path / "small.bin", checksums={},
+                        timeout=0.3, progress=False)
+    assert path.read_bytes() == body
+
+
+@pytest.mark.parametrize("timeout, error, match", [
+    (-1, ValueError, r"timeout \(seconds per mirror\) must be > 0, got -1"),
+    (0, ValueError, r"must be > 0, got 0"),
+    (float("nan"), ValueError, r"must be > 0, got nan"),
+    (float("inf"), ValueError, r"must be > 0, got inf"),
+    ("30", TypeError, r"timeout \(seconds per mirror\) must be a number, got str '30'"),
+    (True, TypeError, r"must be a number, got bool True"),
+    (None, TypeError, r"must be a number, got NoneType None"),
+])
+def test_timeout_is_validated_everywhere(env, served, tmp_path, timeout, error, match):
+    server, _ = served
+    url = f"{server.url}/good/"
+    calls = [
+        lambda: fd.load_mnist(mirrors=url, timeout=timeout, progress=False),
+        lambda: fd.load_fashion_mnist(mirrors=url, timeout=timeout, progress=False),
+        lambda: fd.download_dataset("mnist", tmp_path / "d", mirrors=url, timeout=timeout),
+        lambda: download.fetch_url(url + "t10k-labels-idx1-ubyte.gz", tmp_path / "f", checksums={},
+                             timeout=timeout),
+        lambda: download.fetch_from_mirrors("t10k-labels-idx1-ubyte.gz", [url], tmp_path,
+                                               checksums={}, timeout=timeout),
+    ]
+    for call in calls:
+        with pytest.raises(error, match=match):
+            call()
+    assert server.hits == []
+    assert leftovers(tmp_path) == []
+
+
+def test_timeout_is_checked_even_when_the_files_are_on_disk(env):
+    write_dataset(env.system / "mnist", 44)
+    with pytest.raises(TypeError, match=r"timeout \(seconds per mirror\) must be a number"):
+        fd.load_mnist(timeout="fast")
