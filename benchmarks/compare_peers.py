@@ -1,4 +1,4 @@
-"""Side-by-side comparison with PyTorch and scikit-learn: targets T1-T6 in one table.
+"""Side-by-side comparison with PyTorch and scikit-learn: targets T1-T6, R1-R2 in one table.
 
     python benchmarks/compare_peers.py                      # the full run (about 10 minutes)
     python benchmarks/compare_peers.py --n-train 5000 --epochs 1 --no-startup   # a quick look
@@ -28,6 +28,8 @@ def main(argv=None):
     parser.add_argument("--xor-steps", type=int, default=20_000, help="SGD steps per XOR run")
     parser.add_argument("--no-peers", action="store_true", help="skip PyTorch and scikit-learn")
     parser.add_argument("--no-startup", action="store_true", help="skip T5 (fresh processes)")
+    parser.add_argument("--no-roofline", action="store_true",
+                        help="skip R1/R2 (the epoch against its own GEMMs)")
     parser.add_argument("--gemm-size", type=int, default=2048,
                         help="side of the reference float32 GEMM (default: %(default)s)")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
@@ -49,7 +51,8 @@ def main(argv=None):
     rows = run_peer_comparison(sizes=args.sizes, epochs=args.epochs, repeats=args.repeats,
                                peers=not args.no_peers, out=sys.stdout, n_train=args.n_train,
                                xor_steps=args.xor_steps, startup=not args.no_startup,
-                               baseline=baseline, gemm_size=args.gemm_size)
+                               baseline=baseline, gemm_size=args.gemm_size,
+                               roofline=not args.no_roofline)
     if args.json:
         # Atomic: an interrupted run never leaves a truncated JSON behind.
         with atomic_write(args.json, "results file") as f:

@@ -13,19 +13,26 @@ from __future__ import annotations
 import gc
 import statistics
 import sys
+import time
 
 from . import peers as trainers
 from .machine import cores, gemm_gflops, load_average, machine_info, machine_lines, optional
-from .report import add_ratios, format_table, verdicts
+from .report import ROOFLINE_TARGETS, add_ratios, format_table, verdicts
+from .roofline import as_row, measure_roofline
 from .sizes import parse_size, size_name, training_flops
 from .startup import startup_rows
 
+#: Seconds of idling before each timed run: BLAS and OpenMP threads keep spinning for a while
+#: after a call, and would take the cores from the next implementation's first moments.
+SETTLE = 0.25
 
-def timed_runs(impls, repeats, run):
+
+def timed_runs(impls, repeats, run, settle=None):
     """Call ``run(name, fn, r)`` for every implementation and repeat ``r``.
 
     The order rotates per repeat, so slow phases of a noisy machine hit every implementation
-    alike; ``gc.collect()`` runs before each call.
+    alike; ``gc.collect()`` and ``settle`` seconds of idling (default :data:`SETTLE`) come
+    before each call.
 
     Parameters
     ----------
@@ -33,17 +40,20 @@ def timed_runs(impls, repeats, run):
     repeats : int
     run : callable
         ``run(name, fn, r) -> result``.
+    settle : float, optional
 
     Returns
     -------
     dict of str to list
         Per implementation, its ``repeats`` results in repeat order.
     """
+    settle = SETTLE if settle is None else settle
     names = list(impls)
     results = {name: [] for name in names}
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
             gc.collect()
+            time.sleep(settle)
             results[name].append(run(name, impls[name], r))
     return results
 
@@ -92,7 +102,7 @@ def _xor_rows(steps, repeats, with_peers):
 
 def run_peer_comparison(sizes=("784-128-10", "784-512-512-10"), epochs=5, repeats=3, peers=True,
                         out=sys.stdout, *, n_train=None, xor_steps=20_000, startup=True,
-                        baseline=None, gemm_size=2048):
+                        baseline=None, gemm_size=2048, roofline=True):
     """Time fastmlp against PyTorch, scikit-learn and a plain NumPy loop; print one table.
 
     Everything runs in this process, interleaved per repeat (T5 aside, which needs fresh
@@ -125,6 +135,10 @@ def run_peer_comparison(sizes=("784-128-10", "784-512-512-10"), epochs=5, repeat
         The rows of an earlier run on this machine (``compare_peers.py --json``): T1 and T2
         then ask for no regression of the numba / torch ratio against that run instead of
         against :data:`fastmlp.bench.report.BASELINE_X_TORCH`.
+    roofline : bool
+        For the sizes with a roofline target (R1: 784-128-10, R2: 784-512-512-10), also time
+        the fused epoch against its own GEMMs alone (:mod:`~fastmlp.bench.roofline`, medians of
+        ``repeats``) and add a row with their ratio.
     gemm_size : int
         Side of the float32 matrix product whose rate (before and after the runs, the faster
         of the two) the efficiency column divides by; smaller sizes reach less of the peak.
@@ -163,6 +177,9 @@ def run_peer_comparison(sizes=("784-128-10", "784-512-512-10"), epochs=5, repeat
     rows = []
     for s in sizes:
         rows += _epoch_rows(s, impls, epochs, repeats, n_train, out)
+        if roofline and size_name(s) in ROOFLINE_TARGETS:
+            rows.append(as_row(measure_roofline(s, repeats, n_train=n_train, out=out,
+                                                settle=SETTLE)))
     if xor_steps:
         rows += _xor_rows(xor_steps, repeats, peers)
     if startup:

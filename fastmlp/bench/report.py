@@ -14,6 +14,9 @@ import statistics
 #: A run on the same machine (``baseline=`` rows) replaces them.
 BASELINE_X_TORCH = {"784-128-10": 0.60, "784-512-512-10": 0.83}
 
+#: Bounds on a fused epoch over the same epoch's GEMMs alone (issue 12), by size.
+ROOFLINE_TARGETS = {"784-128-10": ("R1", 1.25), "784-512-512-10": ("R2", 1.15)}
+
 #: What each target asks, for the summary printed under the table.
 TARGETS = {
     "T1": "784-128-10 epoch: numba / torch no regression (<= the baseline, 0.60 unless given); "
@@ -24,6 +27,8 @@ TARGETS = {
     "T4": "backend='numpy' epoch <= 1.3 x a hand-written NumPy loop",
     "T5": "first fit in a fresh process: a warm Numba cache adds <= 2 s, a cold one <= 4 s more",
     "T6": "training GFLOP/s / large-GEMM GFLOP/s (reported)",
+    "R1": "784-128-10 fused epoch / the same epoch's GEMMs alone <= 1.25",
+    "R2": "784-512-512-10 fused epoch / the same epoch's GEMMs alone <= 1.15",
 }
 
 
@@ -208,6 +213,11 @@ def verdicts(rows, baseline=None):
             lines.append(_ratio_line("T4", row, "x_loop", 1.3,
                                      f"numpy backend / loop, {row['size']}"))
     lines += _startup_lines(rows)
+    for row in rows:
+        if row["target"] in ("R1", "R2") and "x_gemms" in row:
+            _, bound = ROOFLINE_TARGETS[row["size"]]
+            lines.append(_ratio_line(row["target"], row, "x_gemms", bound,
+                                     f"{row['size']} epoch / its GEMMs alone"))
     for row in rows:
         if row["impl"] == "fastmlp numba" and "efficiency" in row:
             lines.append(f"T6: {row['size']}: {row['gflops']:.1f} GFLOP/s = "

@@ -13,8 +13,16 @@ from fastmlp.bench import compare
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "compare_peers.py"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def no_settling():
+    """Tiny runs need no idle time between them: the tests check the table, not the times."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compare, "SETTLE", 0.0)
+        yield
+
+
 @pytest.fixture(scope="module")
-def tiny_run():
+def tiny_run(no_settling):
     out = io.StringIO()
     rows = compare.run_peer_comparison(sizes=["16-8-3", (20, 6, 4)], epochs=2, repeats=2,
                                        peers=False, out=out, n_train=256, xor_steps=40,
@@ -83,7 +91,8 @@ def test_a_bad_size_is_refused():
 def test_timed_runs_rotate_the_order_every_repeat():
     calls = []
     impls = {"a": None, "b": None, "c": None}
-    results = compare.timed_runs(impls, 3, lambda name, fn, r: calls.append(name) or (name, r))
+    results = compare.timed_runs(impls, 3, lambda name, fn, r: calls.append(name) or (name, r),
+                                 settle=0.001)
     assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
     assert results["b"] == [("b", 0), ("b", 1), ("b", 2)]
 
@@ -114,3 +123,17 @@ def test_the_script_explains_a_bad_baseline(monkeypatch, tmp_path, capsys, conte
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert f"--baseline {path}:" in err and "pass a file written by --json" in err
+
+
+def test_targeted_sizes_get_a_roofline_row_and_verdict(monkeypatch):
+    monkeypatch.setitem(compare.ROOFLINE_TARGETS, "16-8-3", ("R1", 1.25))
+    out = io.StringIO()
+    rows = compare.run_peer_comparison(sizes=["16-8-3"], epochs=1, repeats=2, peers=False,
+                                       out=out, n_train=128, xor_steps=0, startup=False,
+                                       gemm_size=64)
+    (row,) = [r for r in rows if r["target"] == "R1"]
+    assert row["impl"] == "fastmlp numba, own GEMMs" and len(row["x_gemms_runs"]) == 2
+    assert row["data"].startswith("GEMMs alone ")
+    assert "R1: 16-8-3 epoch / its GEMMs alone = " in out.getvalue()
+    assert not any(r["target"] == "T3" for r in rows)  # xor_steps=0 skips T3
+

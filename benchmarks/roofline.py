@@ -1,0 +1,34 @@
+"""The fused epoch against its own GEMMs alone, and where the rest of the epoch goes (issue 12).
+
+    python benchmarks/roofline.py                          # 784-128-10 and 784-512-512-10
+    python benchmarks/roofline.py --sizes 784-128-10 --repeats 9
+
+Everything runs in one process, interleaved, medians of --repeats (default 5); run it under
+the team's benchmark lock. The measurement is :func:`fastmlp.bench.roofline.run_roofline`;
+``compare_peers.py`` prints its R1/R2 rows too.
+"""
+
+import argparse
+import sys
+
+from fastmlp.bench.roofline import run_roofline
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["784-128-10", "784-512-512-10"],
+                        help="networks (default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved runs (default: 5)")
+    parser.add_argument("--batch", type=int, default=128, help="rows per step (default: 128)")
+    parser.add_argument("--n-train", type=int, default=None,
+                        help="rows per epoch (default: all 60,000)")
+    args = parser.parse_args(argv)
+    try:
+        run_roofline(sizes=args.sizes, repeats=args.repeats, batch=args.batch,
+                     n_train=args.n_train, out=sys.stdout)
+    except ValueError as err:
+        parser.error(str(err))
+
+
+if __name__ == "__main__":
+    main()

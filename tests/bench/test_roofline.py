@@ -1,0 +1,105 @@
+"""The roofline benchmark run for real on a tiny size; its table and verdicts on known numbers."""
+
+import io
+import runpy
+import statistics
+import sys
+from pathlib import Path
+
+import pytest
+
+from fastmlp.bench import roofline
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "roofline.py"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return roofline.measure_roofline("20-12-4", repeats=2, batch=32, n_train=300, settle=0.0)
+
+
+def test_every_piece_is_timed_once_per_repeat(tiny):
+    assert tiny["size"] == "20-12-4" and tiny["rows"] == 300 and tiny["source"] == "synthetic"
+    assert tiny["steps"] == 10  # 9 batches of 32 and one of 12
+    expected = {"fit 1", "fit 3", "epoch", "gemms", *roofline.REST,
+                *(f"{kind} {g}" for kind in ("gemm", "numba") for g in roofline.GEMM_GROUPS)}
+    assert set(tiny["times"]) == expected
+    assert all(len(t) == 2 for t in tiny["times"].values())
+    t = tiny["times"]
+    for r in range(2):
+        assert t["epoch"][r] == pytest.approx((t["fit 3"][r] - t["fit 1"][r]) / 2)
+        assert t["gemms"][r] == pytest.approx(sum(t[f"gemm {g}"][r]
+                                                  for g in roofline.GEMM_GROUPS))
+        assert tiny["ratio_runs"][r] == pytest.approx(t["epoch"][r] / t["gemms"][r])
+    assert tiny["ratio"] == pytest.approx(statistics.median(t["epoch"]) /
+                                          statistics.median(t["gemms"]))
+
+
+def test_the_table_accounts_for_the_whole_rest(tiny):
+    lines = roofline.format_roofline(tiny).splitlines()
+    assert lines[0] == "20-12-4: synthetic, 300 rows, 10 steps of up to 32"
+    assert lines[1].split() == ["ms", "x", "GEMMs", "spread"]
+    labels = [line[:58].strip() for line in lines[2:]]
+    assert labels[:2] == ["epoch: (fit(epochs=3) - fit(epochs=1)) / 2",
+                          "GEMMs alone (NumPy's np.dot, preallocated outputs)"]
+    assert labels[-1] == "fit(epochs=1): one call, its input checks included"
+    values = {label: float(line[58:67]) for label, line in zip(labels, lines[2:])}
+    rest = values["the rest: epoch - GEMMs"]
+    parts = [v for label, v in values.items() if labels.index(label) > labels.index(
+        "the rest: epoch - GEMMs") and not label.startswith("fit(")]
+    assert sum(parts) == pytest.approx(rest, abs=0.1 * len(parts))  # rounding of each cell
+    ratio = float(lines[2][67:76])
+    assert ratio == pytest.approx(tiny["ratio"], abs=0.006)
+
+
+def _result(size, epoch_runs, gemm_runs):
+    median = {"epoch": statistics.median(epoch_runs), "gemms": statistics.median(gemm_runs)}
+    return {"size": size, "rows": 60_000, "source": "synthetic", "median": median,
+            "times": {"epoch": epoch_runs, "gemms": gemm_runs},
+            "ratio": median["epoch"] / median["gemms"],
+            "ratio_runs": [e / g for e, g in zip(epoch_runs, gemm_runs)]}
+
+
+def test_a_result_becomes_a_table_row():
+    row = roofline.as_row(_result("784-128-10", [0.3, 0.2, 0.25], [0.2, 0.2, 0.2]))
+    assert row["target"] == "R1" and row["impl"] == "fastmlp numba, own GEMMs"
+    assert row["seconds"] == 0.25 and row["runs"] == [0.3, 0.2, 0.25]
+    assert row["x_gemms"] == pytest.approx(1.25)
+    assert row["x_gemms_runs"] == pytest.approx([1.5, 1.0, 1.25])
+    assert row["data"] == "GEMMs alone 200.0 ms, epoch / GEMMs 1.250; synthetic n=60000"
+
+
+def test_verdicts_hold_each_size_to_its_bound():
+    met = roofline.roofline_verdict(_result("784-128-10", [1.2, 1.2, 1.21], [1.0, 1.0, 1.0]))
+    assert met.startswith("R1: 784-128-10 epoch / its GEMMs alone = 1.200 (<= 1.25) met")
+    missed = roofline.roofline_verdict(
+        _result("784-512-512-10", [1.5, 1.5, 1.6], [1.0, 1.0, 1.0]))
+    assert "R2: 784-512-512-10" in missed and "(<= 1.15) NOT met" in missed
+    noisy = roofline.roofline_verdict(_result("784-128-10", [1.0, 1.3, 1.6], [1.0, 1.0, 1.0]))
+    assert "inconclusive" in noisy
+    assert roofline.roofline_verdict(_result("20-12-4", [1.0], [1.0])) is None
+
+
+def test_run_prints_machine_tables_and_no_verdict_for_untargeted_sizes():
+    out = io.StringIO()
+    results = roofline.run_roofline(sizes=["10-6-3"], repeats=1, batch=16, n_train=64, out=out,
+                                    settle=0.0)
+    text = out.getvalue()
+    assert text.startswith("# fastmlp roofline: the fused epoch against its own GEMMs")
+    assert "# cpu: " in text and "# load average" in text
+    assert "10-6-3: synthetic, 64 rows, 4 steps of up to 16" in text
+    assert "R1" not in text and len(results) == 1
+
+
+@pytest.mark.parametrize("kwargs", [{"repeats": 0}, {"batch": 0}, {"settle": -1}])
+def test_bad_settings_are_refused(kwargs):
+    with pytest.raises(ValueError, match="must be >= 1 and settle >= 0"):
+        roofline.measure_roofline("10-6-3", **kwargs)
+
+
+def test_the_roofline_script_refuses_bad_settings(monkeypatch, capsys):
+    script = SCRIPT
+    monkeypatch.setattr(sys, "argv", [str(script), "--repeats", "0"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(script), run_name="__main__")
+    assert stop.value.code == 2 and "repeats and batch must be >= 1" in capsys.readouterr().err
