@@ -22,15 +22,25 @@ reading costs at most about the file's size in memory.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
-import stat
 import zipfile
 
 import numpy as np
 
 from ._atomic import atomic_write
+from ._npz import (
+    MAX_NPY_HEADER,
+    ZIP_MAGIC,
+    ModelFileError,
+    check_size,
+    open_regular,
+    preamble,
+    read_array,
+    stored_members,
+    unreadable,
+    write_members,
+)
 from ._version import __version__
 
 FORMAT = "fastmlp-model"
@@ -50,18 +60,8 @@ DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"
           "float16", "float32", "float64")
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}\Z")
-_HEADER_MEMBER = "header.npy"
-#: The first bytes of a zip archive (an .npz file), and of an empty one.
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-#: Longest .npy preamble read (numpy's own default limit).
-_MAX_NPY_HEADER = 10_000
-_CHUNK = 2**20
 #: Bytes of a header scanned at a time for its nesting depth.
 _SCAN = 2**16
-
-
-class ModelFileError(ValueError):
-    """A file that is not a readable fastmlp model (damaged, foreign, hostile or too new)."""
 
 
 # --------------------------------------------------------------------------- writing
@@ -111,12 +111,8 @@ def write(path, header, arrays):
     if len(raw) > MAX_HEADER_BYTES:
         raise ValueError(f"the header would take {len(raw):,} bytes, more than the "
                          f"{MAX_HEADER_BYTES:,} a file may hold")
-    with atomic_write(path, "model file") as f, \
-            zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        members = {"header": np.frombuffer(raw, dtype=np.uint8), **arrays}
-        for name, array in members.items():
-            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+    with atomic_write(path, "model file") as f:
+        write_members(f, {"header": np.frombuffer(raw, dtype=np.uint8), **arrays})
 
 
 # --------------------------------------------------------------------------- reading
@@ -145,84 +141,26 @@ def read(path):
         The message names ``path``.
     """
     shown = os.fspath(path)
-    with _open_regular(shown) as f:
-        if f.read(4) not in _ZIP_MAGIC:
+    with open_regular(shown) as f:
+        if f.read(4) not in ZIP_MAGIC:
             # np.load would take such a file for a pickle (or a bare .npy array).
-            raise _unreadable(shown, "it does not start like a zip archive")
+            raise unreadable(shown, "it does not start like a zip archive")
         f.seek(0)
         file_size = os.fstat(f.fileno()).st_size
         try:
             with zipfile.ZipFile(f) as archive:
-                members = _check_members(archive, shown, file_size)
+                members = stored_members(archive, shown, file_size, MAX_ARRAYS + 1)
                 header = _read_header(archive, members, shown)
                 manifest = _manifest(header, shown)
                 layouts = _check_arrays(archive, members, manifest, shown)
-                arrays = {name: _read_payload(archive, members[name], *layout)
+                arrays = {name: read_array(archive, members[name], *layout)
                           for name, layout in layouts.items()}
         except ModelFileError:
             raise
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError,
                 NotImplementedError) as err:
-            raise _unreadable(shown, err) from None
+            raise unreadable(shown, err) from None
     return header, arrays
-
-
-def _unreadable(shown, why):
-    return ModelFileError(f"{shown} is not a readable fastmlp model file (expected an .npz "
-                          f"archive written by model.save): {why}")
-
-
-def _open_regular(shown):
-    """Open ``shown`` for reading if it is a regular file (a FIFO blocks, a device never ends)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(shown, flags)
-    except (FileNotFoundError, PermissionError):
-        raise
-    except IsADirectoryError:
-        raise ModelFileError(f"{shown} is not a readable fastmlp model file: it is a "
-                             f"directory") from None
-    except OSError as err:
-        raise _unreadable(shown, err.strerror or err) from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-        raise ModelFileError(f"{shown} is not a readable fastmlp model file: it is {kind}")
-    if hasattr(os, "set_blocking"):
-        os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb")
-
-
-def _check_members(archive, shown, file_size):
-    """The archive's members by array name, after checks that need no reading."""
-    infos = archive.infolist()
-    if len(infos) > MAX_ARRAYS + 1:
-        raise ModelFileError(f"{shown} is damaged: it holds {len(infos):,} entries, more than "
-                             f"the {MAX_ARRAYS:,} arrays a model file may hold")
-    members = {}
-    for info in infos:
-        if not info.filename.endswith(".npy"):
-            raise ModelFileError(f"{shown} is damaged: its entry {info.filename!r} is not a "
-                                 f"NumPy array; save models with model.save(path)")
-        name = info.filename[:-4]
-        if name in members:
-            raise ModelFileError(f"{shown} is damaged: it holds the entry {info.filename!r} "
-                                 f"twice")
-        if info.flag_bits & 0x1:
-            raise ModelFileError(f"{shown} is damaged: its entry {info.filename!r} is "
-                                 f"encrypted")
-        if info.compress_type != zipfile.ZIP_STORED:
-            raise ModelFileError(
-                f"{shown} is not a fastmlp model file as model.save writes it: its entry "
-                f"{info.filename!r} is compressed (fastmlp stores arrays uncompressed, so a "
-                f"file cannot claim more data than it holds); load it where it was made and "
-                f"save it again with model.save(path)")
-        if info.compress_size != info.file_size or info.header_offset + info.file_size > file_size:
-            raise ModelFileError(f"{shown} is damaged: its entry {info.filename!r} claims "
-                                 f"{info.file_size:,} bytes that the file does not hold")
-        members[name] = info
-    return members
 
 
 def _read_header(archive, members, shown):
@@ -230,15 +168,15 @@ def _read_header(archive, members, shown):
     if info is None:
         raise ModelFileError(f"{shown} is an .npz archive but not a fastmlp model (it has no "
                              f"header); save models with model.save(path)")
-    if info.file_size > MAX_HEADER_BYTES + _MAX_NPY_HEADER:
+    if info.file_size > MAX_HEADER_BYTES + MAX_NPY_HEADER:
         raise ModelFileError(f"{shown} has a damaged header: it takes {info.file_size:,} bytes, "
                              f"more than the {MAX_HEADER_BYTES:,} a model file may use")
-    shape, fortran, dtype, offset = _preamble(archive, info, "header", shown)
+    shape, fortran, dtype, offset = preamble(archive, info, "header", shown)
     if dtype != np.uint8 or len(shape) != 1:
         raise ModelFileError(f"{shown} has a damaged header: it should be uint8 bytes, found "
                              f"{dtype} {shape}")
-    _check_size(info, shape, dtype, offset, "header", shown)
-    raw = _read_payload(archive, info, shape, fortran, dtype, offset).tobytes()
+    check_size(info, shape, dtype, offset, "header", shown)
+    raw = read_array(archive, info, shape, fortran, dtype, offset).tobytes()
     if _nesting(raw) > MAX_NESTING:
         raise ModelFileError(f"{shown} has a damaged header: its JSON nests deeper than "
                              f"{MAX_NESTING} levels")
@@ -324,56 +262,12 @@ def _check_arrays(archive, members, manifest, shown):
         if info is None:
             raise ModelFileError(f"{shown} is damaged: its header lists the array {name!r}, "
                                  f"which the file does not hold")
-        found_shape, fortran, found_dtype, offset = _preamble(archive, info, name, shown)
+        found_shape, fortran, found_dtype, offset = preamble(archive, info, name, shown)
         if found_shape != shape or found_dtype.newbyteorder("=") != dtype:
             raise ModelFileError(f"{shown} is damaged: array {name!r} should be {dtype} "
                                  f"{shape}, found {found_dtype.name} {found_shape}")
-        _check_size(info, shape, dtype, offset, name, shown)
+        check_size(info, shape, dtype, offset, name, shown)
         layouts[name] = (shape, fortran, found_dtype, offset)
     return layouts
 
 
-def _preamble(archive, info, name, shown):
-    """Shape, Fortran order, dtype and data offset from the member's .npy preamble."""
-    with archive.open(info) as stream:
-        try:
-            version = np.lib.format.read_magic(stream)
-            if version == (1, 0):
-                layout = np.lib.format.read_array_header_1_0(stream, _MAX_NPY_HEADER)
-            elif version == (2, 0):
-                layout = np.lib.format.read_array_header_2_0(stream, _MAX_NPY_HEADER)
-            else:
-                raise ValueError(f".npy version {version} is not one model.save writes")
-        except (ValueError, SyntaxError, TypeError, EOFError) as err:
-            raise ModelFileError(f"{shown} is damaged: its entry {name!r} is not a NumPy "
-                                 f"array ({' '.join(str(err).split())[:200]})") from None
-        offset = stream.tell()
-    shape, fortran, dtype = layout
-    if dtype.hasobject:
-        raise ModelFileError(f"{shown} is damaged: its entry {name!r} holds Python objects "
-                             f"(a pickle), which fastmlp never loads (allow_pickle=False)")
-    return tuple(shape), bool(fortran), dtype, offset
-
-
-def _check_size(info, shape, dtype, offset, name, shown):
-    expected = offset + math.prod(shape) * dtype.itemsize
-    if info.file_size != expected:
-        raise ModelFileError(f"{shown} is damaged: array {name!r} should take {expected:,} "
-                             f"bytes, its entry holds {info.file_size:,}")
-
-
-def _read_payload(archive, info, shape, fortran, dtype, offset):
-    """Read the array in chunks into its final buffer (no second copy of the data)."""
-    data = np.empty(math.prod(shape) * dtype.itemsize, dtype=np.uint8)
-    view = memoryview(data)
-    with archive.open(info) as stream:
-        stream.read(offset)
-        done = 0
-        while done < len(data):  # a short read means a truncated archive; the CRC is checked
-            n = stream.readinto(view[done:done + _CHUNK])
-            if not n:
-                raise EOFError(f"entry {info.filename!r} ends early")
-            done += n
-        stream.read(1)  # reach the end, where zipfile checks the CRC even of an empty array
-    array = data.view(dtype).reshape(shape, order="F" if fortran else "C")
-    return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
