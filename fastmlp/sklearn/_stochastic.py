@@ -57,6 +57,19 @@ def make_optimizer(est, head, batch_size):
     return optimizer
 
 
+def set_learning_rate(optimizer, value):
+    """Change scikit-learn's learning rate between epochs, keeping its momentum semantics.
+
+    scikit-learn's velocity is a sum of past *steps* (the rate inside); fastmlp's SGD, like
+    PyTorch's, keeps a sum of past *gradients* and multiplies it by the current rate. Scaling
+    the buffer by old / new makes the next steps exactly scikit-learn's.
+    """
+    old = optimizer.lr.value
+    optimizer.lr.value = float(value)
+    if isinstance(optimizer, SGD) and value > 0 and old != value:
+        optimizer.flat_state["velocity"] *= old / value
+
+
 def set_penalty(optimizer, alpha, head, batch_size):
     # scikit-learn adds alpha * W / batch_size to the gradient of each batch; in fastmlp's
     # units (its gradient is 1 / gradient_scale of scikit-learn's) that is this weight decay.
@@ -96,9 +109,9 @@ def run_epochs(est, data, incremental):
                 print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
             _count_no_improvement(est, data)
             if est.solver == "sgd" and est.learning_rate == "invscaling":
-                opt.lr.value = est.learning_rate_init / (est.t_ + 1) ** est.power_t
+                set_learning_rate(opt, est.learning_rate_init / (est.t_ + 1) ** est.power_t)
             if est._no_improvement_count > est.n_iter_no_change:
-                if _stop_or_slow_down(est, opt.lr, data.validation is not None):
+                if _stop_or_slow_down(est, opt, data.validation is not None):
                     break
                 est._no_improvement_count = 0
             if incremental:
@@ -157,7 +170,7 @@ def _count_no_improvement(est, data):
     est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
 
 
-def _stop_or_slow_down(est, rate, early_stopping):
+def _stop_or_slow_down(est, opt, early_stopping):
     """True to stop. With ``learning_rate="adaptive"`` (sgd) the rate is divided by 5 instead,
     until it falls to 1e-6."""
     what = "Validation score" if early_stopping else "Training loss"
@@ -167,12 +180,12 @@ def _stop_or_slow_down(est, rate, early_stopping):
         if est.verbose:
             print(message + " Stopping.")
         return True
-    if rate.value <= 1e-6:
+    if opt.lr.value <= 1e-6:
         if est.verbose:
             print(message + " Learning rate too small. Stopping.")
         return True
-    rate.value /= 5.0
+    set_learning_rate(opt, opt.lr.value / 5.0)
     if est.verbose:
-        print(message + f" Setting learning rate to {rate.value:f}")
+        print(message + f" Setting learning rate to {opt.lr.value:f}")
     return False
 

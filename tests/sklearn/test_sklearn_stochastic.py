@@ -53,14 +53,21 @@ def test_sgd_schedules_match_scikit_learn(backend, learning_rate):
     assert a.n_iter_ < 40  # the tol / n_iter_no_change rule did its work on both
 
 
+@pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
 @pytest.mark.parametrize("nesterov", [False, True])
-def test_sgd_momentum_matches_scikit_learn(nesterov):
+def test_sgd_momentum_matches_scikit_learn(nesterov, learning_rate):
+    # Also when the rate changes between epochs: the momentum buffer follows scikit-learn's
+    # convention (a sum of steps), not PyTorch's (a sum of gradients).
     X, y = iris()
     a, b = fit_both(MLPClassifier, reference.MLPClassifier, X, y, hidden_layer_sizes=(6,),
                     solver="sgd", momentum=0.8, nesterovs_momentum=nesterov, alpha=0.0,
-                    shuffle=False, random_state=3, max_iter=15, batch_size=40,
-                    learning_rate_init=0.02)
+                    shuffle=False, random_state=3, max_iter=40, batch_size=40,
+                    learning_rate=learning_rate, learning_rate_init=0.02,
+                    n_iter_no_change=2, tol=0.02)
     assert_same_fit(a, b)
+    if learning_rate == "adaptive":
+        # Without a division of the rate it would stop within 2 * (n_iter_no_change + 1).
+        assert a.n_iter_ > 6
 
 
 @pytest.mark.parametrize("outputs", [1, 2])
