@@ -197,3 +197,41 @@ def test_missing_onnx_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)  # makes `import onnx` fail
     with pytest.raises(ImportError, match=r'to_onnx needs onnx.*pip install "fastmlp\[onnx\]"'):
         fastmlp.to_onnx(MLP([2, 3, 2], seed=0), None)
+
+
+# ---------------------------------------------------------------- scikit-learn estimators
+
+
+@pytest.mark.parametrize("classes", [[0, 1, 2], ["setosa", "versicolor", "virginica"],
+                                     [-1, 1]])
+def test_sklearn_classifier_exports_with_its_classes(classes, tmp_path):
+    from fastmlp.sklearn import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = np.array(classes)[np.arange(60) % len(classes)]
+    clf = MLPClassifier(hidden_layer_sizes=(7,), max_iter=20, random_state=0)
+    with pytest.warns(Warning):  # ConvergenceWarning: 20 iterations are not enough
+        clf.fit(X, y)
+    sess = exported(clf, tmp_path)
+    X_new = inputs(13, 4, "float64", seed=1)
+    probabilities, label = sess.run(None, {"input": X_new.astype(clf.model_.dtype)})
+    np.testing.assert_allclose(probabilities, clf.predict_proba(X_new), rtol=0,
+                               atol=TOLERANCE[np.dtype(clf.model_.dtype).name])
+    assert label.tolist() == clf.predict(X_new).tolist()
+
+
+def test_sklearn_regressor_exports_its_values(tmp_path):
+    from fastmlp.sklearn import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    reg = MLPRegressor(hidden_layer_sizes=(6,), max_iter=30, random_state=0)
+    with pytest.warns(Warning):
+        reg.fit(X, X @ np.array([1.0, -2.0, 0.5]))
+    sess = exported(reg, tmp_path)
+    X_new = inputs(5, 3, "float64", seed=2)
+    (values,) = sess.run(None, {"input": X_new.astype(reg.model_.dtype)})
+    # scikit-learn's predict drops the output axis for a 1-D target; ONNX keeps (batch, 1).
+    np.testing.assert_allclose(values[:, 0], reg.predict(X_new), rtol=0,
+                               atol=TOLERANCE[np.dtype(reg.model_.dtype).name])
