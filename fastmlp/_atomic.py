@@ -49,7 +49,7 @@ def check_writable(path, what="file"):
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as err:
-        raise _naming(err, shown, what) from None
+        raise _naming(err, shown, what, probe) from None
     os.close(fd)
     os.unlink(probe)
 
@@ -79,7 +79,7 @@ def atomic_write(path, what="file"):
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o666)
     except OSError as err:
-        raise _naming(err, shown, what) from None
+        raise _naming(err, shown, what, tmp) from None
     try:
         with os.fdopen(fd, "wb") as f:
             with contextlib.suppress(FileNotFoundError):
@@ -92,7 +92,9 @@ def atomic_write(path, what="file"):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(err, OSError):
-            raise _naming(err, shown, what) from None
+            renamed = _naming(err, shown, what, tmp)
+            if renamed is not err:
+                raise renamed from None
         raise
     _sync_directory(os.path.dirname(target))
 
@@ -112,7 +114,7 @@ def _target(path, what):
     except FileNotFoundError:
         return shown, target
     except OSError as err:
-        raise _naming(err, shown, what) from None
+        raise _naming(err, shown, what, target) from None
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, f"is a directory; give the {what} a file name",
                                 shown)
@@ -132,11 +134,18 @@ def _kind(mode):
     return "a special file"
 
 
-def _naming(err, shown, what):
-    """``err`` as the same kind of error about ``shown`` (it may name the temporary file)."""
-    if err.errno is None:
+def _naming(err, shown, what, tmp=None):
+    """``err`` as the same kind of error about ``shown`` if it is about the write itself.
+
+    System errors about the temporary file (or about no file: a full disk) are renamed to the
+    user's path; a plain ``OSError`` without an errno gets the path prepended. Errors of
+    other kinds (a library's own ``OSError`` subclass with its message) pass unchanged.
+    """
+    if err.errno is not None and err.filename in (None, tmp, shown):
+        return type(err)(err.errno, err.strerror or os.strerror(err.errno), shown)
+    if err.errno is None and type(err) is OSError:
         return OSError(f"cannot write the {what} {shown}: {err}")
-    return type(err)(err.errno, err.strerror or os.strerror(err.errno), shown)
+    return err
 
 
 def _temporary_name(target):

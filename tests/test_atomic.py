@@ -324,3 +324,21 @@ def test_atomic_write_keeps_the_old_content_on_an_exception(tmp_path):
     with atomic_write(path) as f:
         f.write(b"new")
     assert path.read_bytes() == b"new"
+
+
+def test_errors_of_other_kinds_raised_in_the_block_pass_unchanged(tmp_path):
+    """A library's own OSError subclass (a DownloadError, say) keeps its type and message."""
+    class FetchError(OSError):
+        pass
+
+    path = tmp_path / "data.bin"
+    with pytest.raises(FetchError, match=r"^mirror unreachable$"):
+        with atomic_write(path, "download") as f:
+            f.write(b"partial")
+            raise FetchError("mirror unreachable")
+    other = tmp_path / "elsewhere.txt"
+    with pytest.raises(FileNotFoundError) as info:
+        with atomic_write(path) as f:
+            open(other)  # an error about another file keeps naming that file
+    assert info.value.filename == str(other)
+    assert os.listdir(tmp_path) == []

@@ -1,9 +1,10 @@
 """Download files with checksum verification and atomic writes.
 
-A file is streamed into a temporary ``.part`` file in the destination folder, its length and
-checksums are verified, and only then is it renamed into place with ``os.replace``. Whatever
-goes wrong (HTTP error, dropped connection, timeout, wrong checksum, Ctrl-C) the temporary
-file is removed, so the destination never holds half a file.
+A file is streamed into a temporary file in the destination folder, its length and
+checksums are verified, and only then is it renamed into place (:mod:`fastmlp._atomic`).
+Whatever goes wrong (HTTP error, dropped connection, timeout, wrong checksum, Ctrl-C) the
+temporary file is removed, so the destination never holds half a file; one left by a killed
+process is removed by the next download of that file.
 
 The stall rule (``timeout``, default 30 s): a mirror is abandoned, and the next one tried,
 when it accepts no connection within ``timeout`` seconds, sends nothing for ``timeout``
@@ -17,9 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import socket
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .._atomic import atomic_write
 from .._validation import check_positive_number
 from .._version import __version__
 
@@ -157,12 +157,9 @@ def fetch_url(url, dest, *, checksums, timeout=DEFAULT_TIMEOUT, progress=True):
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     hashers = _hashers(checksums)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            received, expected = _stream(url, out, hashers, timeout, progress, dest.name)
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_write(dest, "download") as out:
+        # Raising inside the block removes the temporary file and leaves dest untouched.
+        received, expected = _stream(url, out, hashers, timeout, progress, dest.name)
         if expected is not None and received != expected:
             raise DownloadError(
                 f"{url}: truncated download: the server announced {expected} bytes but the "
@@ -176,10 +173,6 @@ def fetch_url(url, dest, *, checksums, timeout=DEFAULT_TIMEOUT, progress=True):
                     f"is {got}, expected {want}; the mirror serves a different or damaged "
                     "file, so it was not kept"
                 )
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return dest
 
 

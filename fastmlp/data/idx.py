@@ -11,11 +11,12 @@ import gzip
 import math
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .._atomic import atomic_write
 
 # dtype code -> (on-disk dtype, name used in messages)
 DTYPE_CODES = {
@@ -227,8 +228,9 @@ _WRITE_CODES = {np.dtype(dt).newbyteorder("="): code for code, (dt, _) in DTYPE_
 def write_idx(path, array):
     """Write ``array`` as an IDX file, gzip-compressed when ``path`` ends in ``.gz``.
 
-    The file is written to a temporary name in the same folder and renamed into place, so
-    readers never see half a file.
+    The file is written atomically (see :mod:`fastmlp._atomic`): readers never see half a
+    file, a symbolic link is followed, only a regular file is replaced, and errors name
+    ``path``.
 
     Parameters
     ----------
@@ -257,17 +259,11 @@ def write_idx(path, array):
         raise ValueError(f"IDX dimensions must be below 2**32, got shape {arr.shape}")
     header = bytes((0, 0, code, arr.ndim)) + struct.pack(f">{arr.ndim}I", *arr.shape)
     payload = np.ascontiguousarray(arr, dtype=DTYPE_CODES[code][0]).tobytes()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if path.name.endswith(".gz"):
-                # mtime=0 keeps the bytes identical for identical arrays.
-                with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
-                    gz.write(header + payload)
-            else:
-                out.write(header + payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "IDX file") as out:
+        if path.name.endswith(".gz"):
+            # mtime=0 keeps the bytes identical for identical arrays.
+            with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
+                gz.write(header + payload)
+        else:
+            out.write(header + payload)
     return path

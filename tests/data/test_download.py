@@ -4,6 +4,9 @@ files made here.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from dataset_files import STEMS, assert_loaded, gz_payloads, leftovers, write_dataset
 
@@ -192,3 +195,18 @@ def test_timeout_is_checked_even_when_the_files_are_on_disk(env):
     write_dataset(env.system / "mnist", 44)
     with pytest.raises(TypeError, match=r"timeout \(seconds per mirror\) must be a number"):
         fd.load_mnist(timeout="fast")
+
+
+def test_temporary_file_of_a_killed_download_is_removed_by_the_next(env, served, tmp_path):
+    server, _ = served
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(done.stdout)  # that process has exited: its pid runs nothing of ours
+    stale = tmp_path / f".t10k-labels-idx1-ubyte.gz.{dead}-0123456789ab.fastmlp-tmp"
+    stale.write_bytes(b"half a download")
+    download.fetch_url(f"{server.url}/good/t10k-labels-idx1-ubyte.gz",
+                       tmp_path / "t10k-labels-idx1-ubyte.gz", checksums={}, progress=False)
+    assert leftovers(tmp_path) == ["t10k-labels-idx1-ubyte.gz"]
+    (tmp_path / "plain.txt").write_text("x")  # downloads get the permissions of new files
+    assert ((tmp_path / "t10k-labels-idx1-ubyte.gz").stat().st_mode
+            == (tmp_path / "plain.txt").stat().st_mode)

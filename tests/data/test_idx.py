@@ -223,3 +223,14 @@ def test_idx_gzip_declaring_a_plausible_size_reads_in_full(tmp_path):
     path = fd.write_idx(tmp_path / "zeros.idx.gz", zeros)
     assert path.stat().st_size * 500 < zeros.nbytes
     assert np.array_equal(fd.read_idx(path), zeros)
+
+
+def test_write_idx_errors_name_the_path_and_files_get_the_usual_permissions(tmp_path):
+    target = tmp_path / "missing" / "labels.idx"
+    with pytest.raises(FileNotFoundError) as info:
+        fd.write_idx(target, np.zeros(3, np.uint8))
+    assert info.value.filename == str(target)
+    (tmp_path / "plain.txt").write_text("x")  # an ordinary new file, under the umask
+    written = fd.write_idx(tmp_path / "labels.idx", np.zeros(3, np.uint8))
+    assert written.stat().st_mode == (tmp_path / "plain.txt").stat().st_mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.idx", "plain.txt"]
