@@ -2,12 +2,16 @@
 special files never replaced, no temporary file left behind for good (issue 9, item 7)."""
 
 import errno
+import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +19,6 @@ import pytest
 import fastmlp
 from fastmlp import MLP, Sequential
 from fastmlp._atomic import atomic_write, check_writable
-
-needs_non_root = pytest.mark.skipif(os.geteuid() == 0, reason="root may write read-only files")
 
 
 @pytest.fixture(scope="module")
@@ -173,29 +175,78 @@ def test_device_behind_a_symlink_is_never_replaced(model, tmp_path):
     assert stat.S_ISFIFO(fifo.stat().st_mode) and (tmp_path / "link.npz").is_symlink()
 
 
-@needs_non_root
-def test_read_only_file_is_refused_like_open_would(model, tmp_path):
-    path = tmp_path / "model.npz"
-    model.save(path)
+@pytest.fixture
+def unprivileged(tmp_path):
+    """``(folder, run)``: ``run(fn)`` calls ``fn`` as a user that permissions apply to.
+
+    As root (for whom read-only means nothing) ``fn`` runs in a forked child switched to
+    the ``nobody`` user, in a folder that user owns; otherwise it simply runs here.
+    Returns what ``fn`` raised, as ``(type name, message, filename)``, or None.
+    """
+    if os.geteuid() != 0:
+        def run_here(fn):
+            try:
+                fn()
+            except Exception as err:
+                return type(err).__name__, str(err), getattr(err, "filename", None)
+            return None
+        return tmp_path, run_here
+    nobody = 65534
+    base = tempfile.mkdtemp(prefix="fastmlp-perm-")  # not under root's private tmp_path
+    os.chmod(base, 0o755)
+    folder = os.path.join(base, "work")
+    os.mkdir(folder)
+    os.chown(folder, nobody, nobody)
+
+    def run_as_nobody(fn):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: drop root, run, report, exit without cleanup
+            try:
+                os.close(read_end)
+                os.setgid(nobody)
+                os.setuid(nobody)
+                try:
+                    fn()
+                    result = None
+                except Exception as err:
+                    result = [type(err).__name__, str(err), getattr(err, "filename", None)]
+                os.write(write_end, json.dumps(result).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            report = pipe.read()
+        os.waitpid(pid, 0)
+        result = json.loads(report)
+        return None if result is None else tuple(result)
+
+    yield Path(folder), run_as_nobody
+    shutil.rmtree(base)
+
+
+def test_read_only_file_is_refused_like_open_would(model, unprivileged):
+    folder, run = unprivileged
+    path = folder / "model.npz"
+    assert run(lambda: model.save(path)) is None
     before = path.read_bytes()
-    path.chmod(0o444)
-    with pytest.raises(PermissionError, match=r"read-only") as info:
-        other_model().save(path)
-    assert info.value.filename == str(path)
+    path.chmod(0o444)  # the folder stays writable: only the file's mode forbids the save
+    kind, message, filename = run(lambda: other_model().save(path))
+    assert kind == "PermissionError" and "read-only" in message
+    assert filename == str(path)
     assert path.read_bytes() == before
 
 
-@needs_non_root
-def test_read_only_folder_names_the_users_path(model, tmp_path):
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        with pytest.raises(PermissionError) as info:
-            model.save(folder / "model.npz")
-        assert info.value.filename == str(folder / "model.npz")
-    finally:
-        folder.chmod(0o755)
+def test_read_only_folder_names_the_users_path(model, unprivileged):
+    folder, run = unprivileged
+    locked = folder / "locked"
+    assert run(lambda: locked.mkdir()) is None
+    locked.chmod(0o555)
+    kind, _, filename = run(lambda: model.save(locked / "model.npz"))
+    assert kind == "PermissionError" and filename == str(locked / "model.npz")
+    kind, _, filename = run(lambda: check_writable(locked / "plot.png"))
+    assert kind == "PermissionError" and filename == str(locked / "plot.png")
+    assert os.listdir(locked) == []
 
 
 # --------------------------------------------------------------------------- symbolic links
