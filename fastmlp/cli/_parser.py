@@ -12,7 +12,7 @@ import re
 from ..layers import ACTIVATIONS
 from ..optim import OPTIMIZERS
 from ._data import NAMES
-from ._recipes import RECIPES
+from ._recipes import RECIPE_NAMES, RECIPES
 
 SCHEDULES = ("cosine", "step", "exponential", "none")
 
@@ -131,6 +131,9 @@ def build_parser(prog="fastmlp"):
             f"--dropout {fm.dropout:g}\n"
             "(see docs/quickstart.md for all recipes)."))
     _common(train)
+    train.add_argument("--recipe", choices=RECIPE_NAMES, default="default",
+                       help="the settings flags left out come from: 'default', or 'fast' "
+                            "(fewer, larger batches at a higher rate; image datasets only)")
     train.add_argument(
         "--layers", type=_widths, metavar="WIDTHS",
         help="hidden widths such as 256,128; input and output widths come from the data. "
