@@ -55,3 +55,34 @@ def test_a_cold_cache_compiles_and_a_warm_one_loads(tmp_path):
     _, warm, _ = startup.startup_once(str(tmp_path))
     assert _cache_files(tmp_path) == compiled  # the warm run compiled (wrote) nothing
     assert set(cold) == set(warm) == {"numpy", "fastmlp", "first", "steady"}
+
+
+def test_compile_times_split_nested_compilations():
+    events = [(0.0, "START", "outer"), (1.0, "START", "inner"), (3.0, "END", "inner"),
+              (3.5, "START", "inner"), (4.0, "END", "inner"), (6.0, "END", "outer"),
+              (7.0, "START", "alone"), (7.5, "END", "alone")]
+    times = startup.compile_times(events)
+    assert times["outer"] == {"compiles": 1, "inclusive": 6.0, "exclusive": 3.5}
+    assert times["inner"] == {"compiles": 2, "inclusive": 0.0, "exclusive": 2.5}
+    assert times["alone"] == {"compiles": 1, "inclusive": 0.5, "exclusive": 0.5}
+    assert sum(t["exclusive"] for t in times.values()) == 6.5  # all compile time, once
+
+
+@pytest.mark.parametrize("events", [
+    [(0.0, "START", "a"), (1.0, "END", "b")],
+    [(0.0, "START", "a")],
+])
+def test_compile_times_refuse_a_broken_log(events):
+    with pytest.raises(ValueError, match="compile events"):
+        startup.compile_times(events)
+
+
+@pytest.mark.slow
+def test_a_cold_fit_s_compilations_are_profiled():
+    import io
+
+    out = io.StringIO()
+    first, times = startup.compile_profile(top=3, out=out)
+    assert first > 0 and any(name.startswith("fastmlp.backends") for name in times)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("cold first fit ") and len(lines) == 5
