@@ -10,6 +10,10 @@ it. One job per module:
 - :mod:`~fastmlp.bench.startup`: what a first ``fit`` in a fresh process adds (T5);
 - :mod:`~fastmlp.bench.compare`: :func:`run_peer_comparison`, what ``fastmlp bench`` prints;
 - :mod:`~fastmlp.bench.report`: that table and its verdicts;
+- :mod:`~fastmlp.bench.roofline`: the fused epoch against its own GEMMs alone (R1, R2), the
+  rest broken down with the stand-ins of :mod:`~fastmlp.bench.epoch_pieces`;
+- :mod:`~fastmlp.bench.time_to_accuracy`: ``fastmlp train --recipe fast`` against PyTorch's
+  time for the default recipe;
 - :mod:`~fastmlp.bench.gradient_timing`: :func:`gradient_table`, what ``fastmlp gradcheck``
   prints.
 
