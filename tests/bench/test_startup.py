@@ -77,12 +77,23 @@ def test_compile_times_refuse_a_broken_log(events):
         startup.compile_times(events)
 
 
-@pytest.mark.slow
-def test_a_cold_fit_s_compilations_are_profiled():
+def test_the_profile_prints_the_costliest_functions_first(monkeypatch):
     import io
+    import json
 
+    log = [[0.0, "START", "m.outer"], [1.0, "START", "m.inner"], [4.0, "END", "m.inner"],
+           [5.0, "END", "m.outer"]]
+
+    def fake_run(argv, env, **kwargs):
+        assert env["NUMBA_CACHE_DIR"] and "install_recorder" in argv[-1]
+        return subprocess.CompletedProcess(argv, 0, json.dumps({"first": 5.5, "events": log}),
+                                           "")
+
+    monkeypatch.setattr(startup.subprocess, "run", fake_run)
     out = io.StringIO()
-    first, times = startup.compile_profile(top=3, out=out)
-    assert first > 0 and any(name.startswith("fastmlp.backends") for name in times)
+    first, times = startup.compile_profile(top=5, out=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("cold first fit ") and len(lines) == 5
+    assert first == 5.5 and times["m.inner"]["exclusive"] == 3.0
+    assert lines[0] == "cold first fit 5.50 s; compiling 5.00 s in 2 compilations of 2 functions"
+    assert [line.split()[:4] for line in lines[2:]] == [["m.inner", "1", "3.00", "0.00"],
+                                                         ["m.outer", "1", "2.00", "5.00"]]
