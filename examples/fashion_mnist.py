@@ -6,6 +6,8 @@ fastmlp download it (see docs/datasets.md). ``--plot`` also draws the pictures (
 Run: python examples/fashion_mnist.py [--plot]
 """
 
+# doc-test: slow reduce="epochs = 20=>epochs = 1"
+
 import sys
 import time
 
