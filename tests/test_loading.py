@@ -293,6 +293,15 @@ def test_non_finite_parameter(saved, tmp_path, value):
         fastmlp.load(bad)
 
 
+def test_load_rejects_non_finite_weights(tmp_path):
+    model = fastmlp.MLP([2, 3, 2], backend="numpy", seed=0)
+    model.parameters()[0][0, 0] = np.nan
+    path = tmp_path / "nan.npz"
+    model.save(path)
+    with pytest.raises(fastmlp.ModelFileError, match="NaN or infinite"):
+        fastmlp.load(path)
+
+
 @pytest.mark.parametrize("width", [20_000, 100_000])
 def test_small_file_claiming_a_huge_network_is_refused_before_allocating(saved, tmp_path, width):
     """A few-kB file whose header claims Dense(width, width) took 15 s and 4.6 GB to refuse
