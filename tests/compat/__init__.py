@@ -1,0 +1,1 @@
+"""Tests of fastmlp.compat (a package, so its module names cannot clash with other folders')."""
