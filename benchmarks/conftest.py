@@ -1,6 +1,5 @@
 """Fixtures shared by the benchmark suites (collected only by ``pytest benchmarks``)."""
 
-import numpy as np
 import pytest
 
 
@@ -17,9 +16,3 @@ def timed(benchmark):
         return benchmark(fn, *args, **kwargs)
 
     return run
-
-
-@pytest.fixture
-def rng():
-    """A seeded generator: every run benchmarks the same numbers."""
-    return np.random.default_rng(0)
