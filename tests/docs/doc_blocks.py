@@ -246,7 +246,7 @@ def output_matches(shown, printed, tol=0.0, rtol=0.0):
 # ----------------------------------------------------------------------- lint
 
 _MACHINE = re.compile(r"(?i)\b(cpu|epyc|xeon|ryzen|core i\d|apple m\d)\b")
-_BLAS = re.compile(r"(?i)(openblas|mkl|accelerate|blis)[^\n]*?(haswell|skylakex|zen|"
+_BLAS = re.compile(r"(?i)(openblas|mkl|accelerate|blis)[\s\S]{0,120}?(haswell|skylakex|zen|"
                    r"sandybridge|cooperlake|sapphirerapids|coretype|kernel)")
 
 

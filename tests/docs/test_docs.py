@@ -263,3 +263,20 @@ def test_blocks_continue_namespaces_run_needs_first_and_fail_on_drift(tmp_path):
     state = {"tmp": tmp_path, "ran": {}, "ns": {}, "out": {}}
     with pytest.raises(AssertionError, match="differs"):
         _check(blocks[2], state, blocks)
+
+
+# --------------------------------------------------------------------------- quoted numbers
+
+
+def test_numbers_quoted_in_the_docs_are_those_of_doc_numbers():
+    """benchmarks/doc_numbers.py ends its output with ``# quote FILE: TEXT`` lines: the figures
+    the docs quote in prose and tables. Each must be in FILE as printed."""
+    numbers = (db.ROOT / "benchmarks" / "doc_numbers.txt").read_text(encoding="utf-8")
+    quotes = [line[len("# quote "):] for line in numbers.splitlines()
+              if line.startswith("# quote ")]
+    assert quotes
+    for quote in quotes:
+        doc, _, text = quote.partition(": ")
+        prose = " ".join((db.ROOT / doc).read_text(encoding="utf-8").split())
+        assert " ".join(text.split()) in prose, f"{doc} does not quote {text!r}"
+
