@@ -324,6 +324,8 @@ def problems(block, blocks):
     if "install" in opts:
         if block.lang == "python" or not isinstance(opts["install"], str):
             errors.append("install=\"REASON\" is for shell blocks")
+        elif not shell_script(block).strip():
+            errors.append("install: nothing is left to run; say norun=\"REASON\" and run=")
     elif block.lang != "python" and any(
             words[0] in INSTALLERS or words[:3] == ["python", "-m", "pip"]
             for words in commands(block.text)) and "norun" not in opts:

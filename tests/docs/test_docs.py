@@ -229,6 +229,9 @@ def test_fence_problems_are_found():
     assert check(("bash", "pip install fastmlp"))[0]  # installs, unannounced
     assert check(("bash norun=\"slow\"", "fastmlp bench"))[0]  # tests nothing
     assert check(("bash install=\"no root\"", "apt-get install x && fastmlp train")) == [[]]
+    assert check(("bash install=\"no root\"", "apt-get install x"))[0]  # nothing left to test
+    assert check(("python", "print(1)"), ("text example from=benchmarks/doc_numbers.txt",
+                                          "# cpu: AMD EPYC; blas: openblas Haswell\n1.2345"))[1]
     assert check(("python", "print(1)"), ("text", "1"))[1]  # output, example or listing?
     assert check(("python", "print(1)"), ("text output", "1")) == [[], []]
     assert check(("python slow reduce=\"1=>2\"", "print(1)"), ("text output", "1"))[1]
