@@ -68,7 +68,7 @@ FLAGS = {"continue", "slow", "flags", "output", "example", "listing"}
 VALUED = {"name", "needs", "reduce", "env", "install", "norun", "run", "tol", "rtol", "example",
           "from"}
 INSTALLERS = ("apt-get", "apt", "pip", "pip3", "sudo")
-_FENCE = re.compile(r"^(```+|~~~+)(.*)$")
+_FENCE = re.compile(r"^(\s*)(```+|~~~+)(.*)$")  # indented ones too (in lists)
 
 
 def documents():
@@ -138,14 +138,16 @@ def parse_markdown(doc, text):
         if not match:
             i += 1
             continue
-        fence, info = match.groups()
+        indent, fence, info = match.groups()
         end = i + 1
-        while end < len(lines) and not lines[end].startswith(fence):
+        while end < len(lines) and not lines[end].strip().startswith(fence):
             end += 1
         if end == len(lines):
             raise ValueError(f"{doc}:{i + 1}: unclosed fence")
         lang, options = parse_options(info)
-        blocks.append(Block(doc, i + 1, lang, options, "\n".join(lines[i + 1:end]) + "\n",
+        body = [line[len(indent):] if line.startswith(indent) else line.lstrip()
+                for line in lines[i + 1:end]]
+        blocks.append(Block(doc, i + 1, lang, options, "\n".join(body) + "\n",
                             len(blocks), "\n".join(lines[prose_start:i])))
         i = prose_start = end + 1
     return blocks

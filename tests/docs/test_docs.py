@@ -238,6 +238,11 @@ def test_fence_problems_are_found():
     assert check(("python", "print(1)"), ("text example", "1"))[1]  # unlabelled
 
 
+def test_fences_indented_in_a_list_are_collected_too():
+    blocks = db.parse_markdown("x.md", "- step:\n\n  ```bash\n  fastmlp --help\n  ```\n")
+    assert [(b.lang, b.text) for b in blocks] == [("bash", "fastmlp --help\n")]
+
+
 def test_shell_commands_are_split_as_the_shell_splits_them():
     assert db.commands("A=1 fastmlp train --epochs 2 && python -c 'a; b' | head  # c\n") == [
         ["fastmlp", "train", "--epochs", "2"], ["python", "-c", "a; b"], ["head"]]
