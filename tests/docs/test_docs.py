@@ -288,3 +288,12 @@ def test_numbers_quoted_in_the_docs_are_those_of_doc_numbers():
         prose = " ".join((db.ROOT / doc).read_text(encoding="utf-8").split())
         assert " ".join(text.split()) in prose, f"{doc} does not quote {text!r}"
 
+
+
+def test_flags_check_finds_an_option_the_command_does_not_have(tmp_path):
+    good, bad = db.parse_markdown("x.md", (
+        '```sh norun="slow" flags\nfastmlp train --epochs 2 --seed=1\n```\n'
+        '```sh norun="slow" flags\nfastmlp train --epochz 2\n```\n'))
+    _check_flags(good, tmp_path)
+    with pytest.raises(AssertionError, match="--epochz is not in"):
+        _check_flags(bad, tmp_path)
