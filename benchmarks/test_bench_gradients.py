@@ -18,7 +18,7 @@ methods and backends of one size side by side.
 import pytest
 from cases import GRADIENT_SIZES
 
-from fastmlp.backends import _numgrad_numpy
+from fastmlp.backends import numpy_ops
 from fastmlp.bench.gradient_timing import (
     FULL_REFERENCE_UP_TO,
     gradient_problem,
@@ -58,5 +58,5 @@ def test_gradients(timed, benchmark, size, method, backend):
         coords, _ = reference_coordinates(model, SUBSET, seed=0)
         benchmark.extra_info.update(coordinates=len(coords),
                                     scale_to_all=model.count_params() / len(coords))
-        timed(_numgrad_numpy.central_differences, X, y, *network_spec(model), model.loss,
+        timed(numpy_ops.central_differences, X, y, *network_spec(model), model.loss,
               1e-5, coords)

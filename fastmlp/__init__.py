@@ -11,7 +11,7 @@ from .callbacks import Callback, EarlyStopping, History
 from .checkpoint import ModelCheckpoint
 from .data import load_digits, load_fashion_mnist, load_iris, load_mnist
 from .export import from_torch, to_onnx, to_torch
-from .gradients import GradientReport, check_gradients, directional_check
+from .gradient_check import GradientReport, check_gradients, directional_check
 from .layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .loading import load
 from .losses import MeanSquaredError, SoftmaxCrossEntropy

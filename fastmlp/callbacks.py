@@ -34,6 +34,12 @@ class History(Callback):
         self.history = {}
         self.epoch = []
 
+    def on_train_begin(self, model, logs):
+        # Every key from the start, so that a run of 0 epochs (or one stopped in its first
+        # epoch) has the same keys as any other.
+        self.history = {key: [] for key in logs}
+        self.epoch = []
+
     def on_epoch_end(self, model, epoch, logs):
         self.epoch.append(epoch)
         for key, value in logs.items():

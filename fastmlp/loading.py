@@ -15,7 +15,8 @@ import numpy as np
 from . import _validation as check
 from .backends import BACKENDS
 from .layers import Dense
-from .model import Sequential, _layers_from_config
+from .model import Sequential
+from .network import layers_from_config
 from .serialization import ModelFileError, read
 
 __all__ = ["load"]
@@ -55,7 +56,7 @@ def load(path, backend=None):
                              f"should be a list of layer descriptions (dicts), found "
                              f"{specs!r:.60}")
     try:
-        layers = _layers_from_config(config)
+        layers = layers_from_config(config)
         dtype = check.check_dtype(config["dtype"])
         _check_stored_params(layers, dtype, arrays, shown)
         model = Sequential(layers, loss=config["loss"], backend=backend or config["backend"],

@@ -13,9 +13,12 @@ import numpy as np
 
 from . import _validation as check
 from .backends import BACKENDS, get_backend
-from .layers import ACTIVATIONS, LAYERS, Dense, Dropout, Layer, LeakyReLU, Softmax
+from .gradients import analytic_gradients, numerical_gradients
+from .layers import ACTIVATIONS, Dense, Dropout, LeakyReLU, Softmax
 from .losses import LOSSES
+from .network import check_layers, flatten, layer_plan, layers_from_config
 from .serialization import write
+from .training import fit
 
 #: Rows per chunk in predict/evaluate: bounds memory on large inputs, big enough for BLAS.
 _INFERENCE_BATCH = 4096
@@ -40,7 +43,7 @@ class Sequential:
     """
 
     def __init__(self, layers, loss="cross_entropy", backend="numba", dtype="float32", seed=None):
-        self.layers = _check_layers(layers)
+        self.layers = check_layers(layers)
         self.loss = check.check_choice(loss, LOSSES, "loss")
         self.dtype = check.check_dtype(dtype)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
@@ -64,18 +67,28 @@ class Sequential:
         if self.is_classifier and self.n_outputs < 2:
             raise ValueError(f"cross_entropy needs one output per class (at least 2), but the last "
                              f"layer has {self.n_outputs}; for two classes use 2 outputs")
-        # All parameters live in one flat vector (and gradients in another); the layers' arrays
-        # are views into it. Optimizers then update every parameter in one pass, and the fused
-        # Numba training kernel takes the whole network as a handful of arrays.
-        self._flat_params = _flatten(self._network, "param_names", self.dtype)
-        self._flat_grads = _flatten(self._network, "grad_names", self.dtype)
-        self._params = [p for layer in self._network for p in layer.params()]
-        self._grads = [g for layer in self._network for g in layer.grads()]
+        self._gather_parameters()
         self.optimizer = None
+        self.history = None
         self.stop_training = False
         self.to_backend(backend)
 
     # ------------------------------------------------------------------ structure
+
+    def _gather_parameters(self):
+        """Put every parameter in one flat vector (and every gradient in another), the layers'
+        arrays becoming views into them, and publish the layer plan.
+
+        Optimizers then update every parameter in one pass, and the fused training kernel and
+        the gradient code take the whole network as a handful of arrays plus :attr:`plan`.
+        """
+        self.flat_params, offsets = flatten(self._network, "param_names", self.dtype)
+        self.flat_grads, _ = flatten(self._network, "grad_names", self.dtype)
+        self._params = [p for layer in self._network for p in layer.params()]
+        self._grads = [g for layer in self._network for g in layer.grads()]
+        #: One :class:`fastmlp.network.DensePlan` per Dense layer, or None for stacks without
+        #: that form (they train layer by layer).
+        self.plan = layer_plan(self._network, offsets)
 
     @property
     def is_classifier(self):
@@ -125,7 +138,7 @@ class Sequential:
         # load. The flat vectors are rebuilt from the layers' arrays on load, so they are not
         # stored twice, and the loss keeps only per-batch buffers.
         state = self.__dict__.copy()
-        for name in ("ops", "_flat_params", "_flat_grads", "_params", "_grads", "_loss"):
+        for name in ("ops", "flat_params", "flat_grads", "plan", "_params", "_grads", "_loss"):
             state.pop(name, None)
         return state
 
@@ -133,10 +146,7 @@ class Sequential:
         self.__dict__.update(state)
         # Pickling copies each layer's arrays on their own, so they are no longer views of one
         # flat vector: gather them into new flat vectors, as __init__ does.
-        self._flat_params = _flatten(self._network, "param_names", self.dtype)
-        self._flat_grads = _flatten(self._network, "grad_names", self.dtype)
-        self._params = [p for layer in self._network for p in layer.params()]
-        self._grads = [g for layer in self._network for g in layer.grads()]
+        self._gather_parameters()
         self._loss = LOSSES[self.loss]()
         opt = self.optimizer
         if opt is not None and hasattr(opt, "flat_state"):
@@ -246,8 +256,6 @@ class Sequential:
     def fit(self, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
             validation_data=None, verbose=1, callbacks=None):
         """Train on ``X (n, n_in)`` and ``y``; see :func:`fastmlp.training.fit`."""
-        from .training import fit
-
         return fit(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                    shuffle=shuffle, validation_data=validation_data, verbose=verbose,
                    callbacks=callbacks)
@@ -259,8 +267,6 @@ class Sequential:
         central differences over every parameter in float64 on a copy (dropout is off
         for both). See :mod:`fastmlp.gradients`.
         """
-        from .gradients import analytic_gradients, numerical_gradients
-
         check.check_choice(method, ("analytic", "numerical"), "gradient method")
         X, y = self._check_Xy(X, y)
         if method == "analytic":
@@ -284,7 +290,7 @@ class Sequential:
     @classmethod
     def from_config(cls, config, dtype=None, backend=None):
         """An untrained model from :meth:`config` output, optionally in another dtype/backend."""
-        return Sequential(_layers_from_config(config), loss=config["loss"],
+        return Sequential(layers_from_config(config), loss=config["loss"],
                           backend=backend or config["backend"], dtype=dtype or config["dtype"],
                           seed=config.get("seed"))
 
@@ -297,68 +303,6 @@ class Sequential:
         """
         write(path, {"config": self.config()},
               {f"param_{i}": p for i, p in enumerate(self._params)})
-
-
-def _layers_from_config(config):
-    """The layer objects :meth:`Sequential.config` describes (built later, by the model)."""
-    layers = []
-    for spec in config["layers"]:
-        spec = dict(spec)
-        kind = spec.pop("type")
-        if kind not in LAYERS:
-            raise ValueError(f"unknown layer type {kind!r}")
-        layers.append(LAYERS[kind](**spec))
-    return layers
-
-
-def _flatten(layers, names_attr, dtype):
-    """Move the arrays named by each layer's ``names_attr`` into one flat vector, in order.
-
-    Each layer attribute becomes a view of its slice of the returned vector, values kept.
-    """
-    owned = [(layer, name) for layer in layers for name in getattr(layer, names_attr)]
-    flat = np.empty(sum(getattr(layer, name).size for layer, name in owned), dtype=dtype)
-    offset = 0
-    for layer, name in owned:
-        array = getattr(layer, name)
-        view = flat[offset:offset + array.size].reshape(array.shape)
-        view[...] = array
-        setattr(layer, name, view)
-        offset += array.size
-    return flat
-
-
-def _check_layers(layers):
-    if isinstance(layers, Layer) or not isinstance(layers, (list, tuple)) or not layers:
-        raise TypeError("layers must be a non-empty list of layers, e.g. "
-                        "[Dense(784, 128), ReLU(), Dense(128, 10)]")
-    for i, layer in enumerate(layers):
-        if isinstance(layer, type) and issubclass(layer, Layer):
-            raise TypeError(f"layer {i} is the class {layer.__name__}, not an instance; "
-                            f"write {layer.__name__}() instead")
-        if not isinstance(layer, Layer):
-            raise TypeError(f"layer {i} is {type(layer).__name__} {layer!r}, not a fastmlp layer")
-    if len({id(layer) for layer in layers}) != len(layers):
-        raise ValueError("the same layer object appears twice; create a new layer for each "
-                         "position (layers hold their own weights and buffers)")
-    if not isinstance(layers[0], Dense):
-        raise ValueError(f"the first layer must be Dense (it fixes the number of input "
-                         f"features), got {layers[0]!r}")
-    for i, layer in enumerate(layers[:-1]):
-        if isinstance(layer, Softmax):
-            raise ValueError(f"Softmax may only be the last layer (it is fused with the "
-                             f"cross-entropy loss), found it at position {i}")
-    # Only Dense layers change the width, so each must take what the Dense before it gives.
-    previous = layers[0]
-    for i, layer in enumerate(layers[1:], start=1):
-        if isinstance(layer, Dense):
-            if layer.n_in != previous.n_out:
-                raise ValueError(
-                    f"{layer.describe()} at position {i} expects {layer.n_in} inputs but the "
-                    f"Dense layer before it, {previous.describe()}, gives {previous.n_out}; "
-                    f"make them agree, e.g. Dense({previous.n_out}, {layer.n_out})")
-            previous = layer
-    return list(layers)
 
 
 class MLP(Sequential):

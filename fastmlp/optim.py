@@ -1,9 +1,12 @@
-"""Optimizers (SGD, RMSprop, Adam, AdamW) and learning-rate schedules.
+"""Optimizers (SGD, RMSprop, Adam, AdamW), with PyTorch's semantics.
 
-An optimizer keeps its state as plain lists of arrays aligned with the model's parameters
-and updates the parameters in place through the backend's ``*_update`` ops, with PyTorch's
-semantics. ``lr`` is a float or a schedule: any callable ``epoch -> learning rate``, such as
-:class:`StepDecay`, :class:`ExponentialDecay` or :class:`CosineDecay` below.
+An optimizer owns its state: the state vectors (flat, with per-parameter views), a copy of
+them from before the latest update (so a step that made the loss non-finite can be undone),
+the step count and the current learning rate. Only its own methods change them, whichever
+trainer drives it: :meth:`Optimizer.step` updates the parameters through the backend's
+``*_update`` ops, and the fused trainer's kernel updates the same vectors then reports its
+steps through :meth:`Optimizer.advance`. ``lr`` is a float or a schedule: any callable
+``epoch -> learning rate``, such as those in :mod:`fastmlp.schedules`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numbers
 import numpy as np
 
 from ._validation import check_choice, check_fraction, check_positive_number
+from .schedules import CosineDecay, ExponentialDecay, StepDecay  # noqa: F401 (public here too)
 
 
 def _check_lr(lr):
@@ -40,7 +44,10 @@ class Optimizer:
         """The learning rate for ``epoch`` (0-based): ``lr`` itself or ``lr(epoch)``."""
         if not callable(self.lr):
             return self.lr
-        value = self.lr(epoch)
+        try:
+            value = self.lr(epoch)
+        except OverflowError:
+            value = math.inf
         if (isinstance(value, bool) or not isinstance(value, numbers.Real)
                 or not math.isfinite(value) or value < 0):
             raise ValueError(f"the learning-rate schedule returned {value!r} for epoch {epoch}; "
@@ -62,15 +69,29 @@ class Optimizer:
             total = sum(p.size for p in params)
             dtype = params[0].dtype if params else np.float64
             self.flat_state = {name: np.zeros(total, dtype=dtype) for name in self.state_names}
+            self.flat_backup = {name: np.zeros(total, dtype=dtype) for name in self.state_names}
             self.state = {name: _split(flat, params) for name, flat in self.flat_state.items()}
             self.iterations = 0
 
-    def step(self, params, grads, ops):
-        """Update every parameter in place from its gradient."""
+    def step(self, params, grads, ops, lr=None):
+        """Update every parameter in place from its gradient, at ``lr`` (default: the
+        current learning rate), keeping the state from before in the backup."""
+        lr = self.current_lr if lr is None else lr
+        for name, flat in self.flat_state.items():
+            np.copyto(self.flat_backup[name], flat)
         self.iterations += 1
-        lr = self.current_lr
         for i, (param, grad) in enumerate(zip(params, grads)):
             self._update(ops, param, grad, [self.state[name][i] for name in self.state_names], lr)
+
+    def advance(self, steps):
+        """Count ``steps`` updates made by the fused kernel on this optimizer's vectors."""
+        self.iterations += int(steps)
+
+    def undo_step(self):
+        """Put back the state from before the latest update and count that update out."""
+        for name, flat in self.flat_state.items():
+            np.copyto(flat, self.flat_backup[name])
+        self.iterations -= 1
 
     def config(self):
         """The constructor arguments (schedules are shown by their repr)."""
@@ -223,51 +244,3 @@ def get_optimizer(optimizer, **kwargs):
                         f"{optimizer.__name__}() (or {optimizer.__name__}(lr=...))")
     check_choice(optimizer, OPTIMIZERS, "optimizer")
     return OPTIMIZERS[optimizer](**kwargs)
-
-
-# --------------------------------------------------------------------------- schedules
-
-
-class StepDecay:
-    """``lr * gamma ** (epoch // step_size)``: multiply by ``gamma`` every ``step_size`` epochs."""
-
-    def __init__(self, lr, step_size, gamma=0.1):
-        self.lr = float(check_positive_number(lr, "lr"))
-        self.step_size = int(check_positive_number(step_size, "step_size", integer=True))
-        self.gamma = float(check_positive_number(gamma, "gamma"))
-
-    def __call__(self, epoch):
-        return self.lr * self.gamma ** (epoch // self.step_size)
-
-    def __repr__(self):
-        return f"StepDecay(lr={self.lr}, step_size={self.step_size}, gamma={self.gamma})"
-
-
-class ExponentialDecay:
-    """``lr * gamma ** epoch``."""
-
-    def __init__(self, lr, gamma):
-        self.lr = float(check_positive_number(lr, "lr"))
-        self.gamma = float(check_positive_number(gamma, "gamma"))
-
-    def __call__(self, epoch):
-        return self.lr * self.gamma**epoch
-
-    def __repr__(self):
-        return f"ExponentialDecay(lr={self.lr}, gamma={self.gamma})"
-
-
-class CosineDecay:
-    """Cosine annealing from ``lr`` to ``lr_min`` over ``epochs`` epochs, then ``lr_min``."""
-
-    def __init__(self, lr, epochs, lr_min=0.0):
-        self.lr = float(check_positive_number(lr, "lr"))
-        self.epochs = int(check_positive_number(epochs, "epochs", integer=True))
-        self.lr_min = float(check_positive_number(lr_min, "lr_min", allow_zero=True))
-
-    def __call__(self, epoch):
-        t = min(epoch, self.epochs) / self.epochs
-        return self.lr_min + 0.5 * (self.lr - self.lr_min) * (1 + math.cos(math.pi * t))
-
-    def __repr__(self):
-        return f"CosineDecay(lr={self.lr}, epochs={self.epochs}, lr_min={self.lr_min})"

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import fastmlp
+import fastmlp.gradient_check
 from fastmlp import (
     MLP,
     Dense,
@@ -118,17 +119,17 @@ def test_the_rounding_floor_only_excuses_differences_below_it(backend):
     report = check_gradients(model, X, y)
     assert 0 < report.floor < 1e-9
     assert report.max_error_resolved <= 1e-6
-    original = fastmlp.gradients.analytic_gradients
+    original = fastmlp.gradient_check.analytic_gradients
     try:
-        fastmlp.gradients.analytic_gradients = lambda *a: [g * 1.001 for g in original(*a)]
+        fastmlp.gradient_check.analytic_gradients = lambda *a: [g * 1.001 for g in original(*a)]
         broken = check_gradients(model, X, y)
     finally:
-        fastmlp.gradients.analytic_gradients = original
+        fastmlp.gradient_check.analytic_gradients = original
     assert broken.max_error_resolved > 4e-4
 
 
 def test_relative_error_definition():
-    err = fastmlp.gradients.relative_error([1.0, 0.0, 1e-12], [1.1, 0.0, 0.0])
+    err = fastmlp.gradient_check.relative_error([1.0, 0.0, 1e-12], [1.1, 0.0, 0.0])
     np.testing.assert_allclose(err, [0.1 / 2.1, 0.0, 1e-4])
 
 
@@ -166,7 +167,7 @@ def test_directional_check_flags_a_wrong_gradient(backend, monkeypatch, bug):
     model = MLP([4, 6, 3], activation="tanh", backend=backend, dtype="float64", seed=0)
     X, y = _data(9, 4, 3, "cross_entropy")
     assert fastmlp.directional_check(model, X, y, seed=0).max_error_resolved <= 1e-6
-    original = fastmlp.gradients.analytic_gradients
+    original = fastmlp.gradient_check.analytic_gradients
 
     def wrong(*args):
         grads = original(*args)
@@ -174,7 +175,7 @@ def test_directional_check_flags_a_wrong_gradient(backend, monkeypatch, bug):
             return [g * 1.001 for g in grads]
         return grads[:-1] + [np.zeros_like(grads[-1])]
 
-    monkeypatch.setattr(fastmlp.gradients, "analytic_gradients", wrong)
+    monkeypatch.setattr(fastmlp.gradient_check, "analytic_gradients", wrong)
     report = fastmlp.directional_check(model, X, y, seed=0)
     assert report.max_error_resolved > 4e-4, str(report)
 

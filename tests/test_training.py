@@ -200,7 +200,7 @@ def test_dropout_runs_agree_between_backends(dtype, rtol, digits):
 
 
 def test_fused_path_covers_dropout_stacks():
-    from fastmlp._fused import supports
+    from fastmlp.training.fused import supports
 
     model = MLP([4, 8, 3], dropout=0.5, backend="numba", seed=0)
     assert supports(model, Adam())

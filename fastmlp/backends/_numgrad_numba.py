@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 from . import _numgrad_kernels as K
-from ._numgrad_numpy import NumericalGradient, check_spec
+from ._numgrad_spec import NumericalGradient, check_spec
 
 _CODES = {
     "identity": K.IDENTITY,
@@ -49,7 +49,7 @@ def numerical_gradient(X, target, weights, biases, activations, alphas, loss, ep
     """Central-difference gradient of the loss over every weight and bias (float64).
 
     Same definition and same numbers as the NumPy reference
-    (``fastmlp.backends._numgrad_numpy.numerical_gradient``), computed in parallel over the
+    (``fastmlp.backends.numpy_ops.numerical_gradient``), computed in parallel over the
     parameters and re-evaluating only the samples and units a perturbation can move. The
     inputs are never modified.
 

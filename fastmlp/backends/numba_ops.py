@@ -9,17 +9,10 @@ How the work is split:
   returns the same object when they already are), refuses ``out`` arrays that are mis-shaped or
   not C-contiguous (a kernel would write out of bounds, or into a temporary copy), and checks that
   labels index a real column. Nothing else: these run on every training step.
-- A private ``@jit`` kernel does the arithmetic. Kernels never validate or allocate. GEMMs are
-  ``np.dot(a, b, out)`` (BLAS via SciPy) on C- or F-contiguous operands (``x.T`` of a C array is
-  F-contiguous, which BLAS takes as a transpose flag, so no copy); everything around a GEMM (bias,
-  column sums) is fused into one pass over its output.
-- Scalar hyperparameters arrive as Python floats and are cast to the array dtype on the first line
-  of each kernel (``dt = param.dtype.type``). That keeps float32 kernels in float32, and is about
-  three times cheaper per call than casting to NumPy scalars in the wrapper. Derived constants such
-  as ``1 - beta1`` are computed in Python float64 first, exactly as the reference does, so both
-  backends round the same numbers.
-- Kernels are serial: on a 2-core machine BLAS already uses both cores, and a second thread pool
-  would only fight it. Losses are accumulated in float64 and returned as a Python float.
+- The arithmetic is a compiled kernel of the same name in :mod:`._op_kernels`, built from the
+  formulas of :mod:`._formulas` that the fused training kernel and the numerical-gradient kernel
+  share. Derived constants such as ``1 - beta1`` are computed here in Python float64 first,
+  exactly as the reference does, so both backends round the same numbers.
 """
 
 from __future__ import annotations
@@ -28,9 +21,7 @@ import math
 
 import numpy as np
 
-from ._jit import jit
-from ._scalar_math import exp as _exp
-from ._scalar_math import tanh as _tanh
+from . import _op_kernels as K
 
 # --------------------------------------------------------------------------- wrapper helpers
 
@@ -56,30 +47,12 @@ def _check_out(op, name, out):
 
 def _check_labels(op, y, k):
     """Raise unless every label is in ``[0, k)``: the kernels index rows by label."""
-    bad = _first_bad_label(y, k)
+    bad = K.first_bad_label(y, k)
     if bad >= 0:
         raise ValueError(f"{op}: label y[{bad}] = {y[bad]} is outside [0, {k})")
 
 
-@jit
-def _first_bad_label(y, k):
-    for i in range(y.shape[0]):
-        if y[i] < 0 or y[i] >= k:
-            return i
-    return -1
-
-
 # --------------------------------------------------------------------------- dense
-
-
-@jit
-def _dense_forward_kernel(x, W, b, out):
-    np.dot(x, W, out)
-    if b is not None:  # pruned at compile time: b=None compiles its own specialisation
-        n, m = out.shape
-        for i in range(n):
-            for j in range(m):
-                out[i, j] += b[j]
 
 
 def dense_forward(x, W, b, out):
@@ -97,23 +70,7 @@ def dense_forward(x, W, b, out):
     _check_out("dense_forward", "out", out)
     if b is not None:
         b = np.ascontiguousarray(b)
-    _dense_forward_kernel(x, W, b, out)
-
-
-@jit
-def _dense_backward_kernel(x, W, dz, dx, dW, db):
-    # x.T is F-contiguous: BLAS reads it with a transpose flag instead of a copy.
-    np.dot(x.T, dz, dW)
-    if db is not None:
-        # Column sums in one row-major pass over dz, adding rows in order as NumPy does.
-        n, m = dz.shape
-        for j in range(m):
-            db[j] = 0
-        for i in range(n):
-            for j in range(m):
-                db[j] += dz[i, j]
-    if dx is not None:
-        np.dot(dz, W.T, dx)
+    K.dense_forward(x, W, b, out)
 
 
 def dense_backward(x, W, dz, dx, dW, db):
@@ -144,7 +101,7 @@ def dense_backward(x, W, dz, dx, dW, db):
         _check_out("dense_backward", "dx", dx)
     if db is not None:
         _check_out("dense_backward", "db", db)
-    _dense_backward_kernel(x, W, dz, dx, dW, db)
+    K.dense_backward(x, W, dz, dx, dW, db)
 
 
 # --------------------------------------------------------------------------- activations
@@ -177,166 +134,52 @@ def _elementwise(op, names, out, a, b=None):
     return a, b
 
 
-@jit
-def _relu_forward_kernel(z, out):
-    zero = z.dtype.type(0)
-    zf = z.ravel()
-    of = out.ravel()
-    for i in range(zf.size):
-        v = zf[i]
-        # "not v < 0" rather than "v > 0" so NaN propagates, as np.maximum does.
-        of[i] = v if not v < zero else zero
-
-
 def relu_forward(z, out):
     """``out = max(z, 0)``; see :func:`numpy_ops.relu_forward`."""
     z, _ = _elementwise("relu_forward", "z out", out, z)
-    _relu_forward_kernel(z, out)
-
-
-@jit
-def _relu_backward_kernel(z, da, out):
-    zero = z.dtype.type(0)
-    one = z.dtype.type(1)
-    zf = z.ravel()
-    daf = da.ravel()
-    of = out.ravel()
-    for i in range(zf.size):
-        # A multiply by the 0/1 mask (not a select) so inf/NaN in da behave as in the reference.
-        of[i] = daf[i] * (one if zf[i] > zero else zero)
+    K.relu_forward(z, out)
 
 
 def relu_backward(z, da, out):
     """``out = da * [z > 0]``; see :func:`numpy_ops.relu_backward`."""
     z, da = _elementwise("relu_backward", "z da out", out, z, da)
-    _relu_backward_kernel(z, da, out)
-
-
-@jit
-def _leaky_relu_forward_kernel(z, alpha, out):
-    zero = z.dtype.type(0)
-    slope = z.dtype.type(alpha)
-    zf = z.ravel()
-    of = out.ravel()
-    for i in range(zf.size):
-        v = zf[i]
-        of[i] = v if v > zero else v * slope
+    K.relu_backward(z, da, out)
 
 
 def leaky_relu_forward(z, alpha, out):
     """``out = z`` where ``z > 0``, else ``alpha * z``; see :func:`numpy_ops.leaky_relu_forward`."""
     z, _ = _elementwise("leaky_relu_forward", "z out", out, z)
-    _leaky_relu_forward_kernel(z, alpha, out)
-
-
-@jit
-def _leaky_relu_backward_kernel(z, alpha, da, out):
-    zero = z.dtype.type(0)
-    one = z.dtype.type(1)
-    slope = z.dtype.type(alpha)
-    zf = z.ravel()
-    daf = da.ravel()
-    of = out.ravel()
-    for i in range(zf.size):
-        of[i] = daf[i] * (one if zf[i] > zero else slope)
+    K.leaky_relu_forward(z, alpha, out)
 
 
 def leaky_relu_backward(z, alpha, da, out):
     """``out = da * (1 if z > 0 else alpha)``; see :func:`numpy_ops.leaky_relu_backward`."""
     z, da = _elementwise("leaky_relu_backward", "z da out", out, z, da)
-    _leaky_relu_backward_kernel(z, alpha, da, out)
-
-
-@jit
-def _sigmoid_forward_kernel(z, out):
-    zero = z.dtype.type(0)
-    one = z.dtype.type(1)
-    zf = z.ravel()
-    of = out.ravel()
-    for i in range(zf.size):
-        v = zf[i]
-        # exp(-|z|) lies in (0, 1], so it never overflows; both branches equal 1/(1+exp(-z)).
-        e = _exp(-abs(v))
-        of[i] = (one if v >= zero else e) / (one + e)
+    K.leaky_relu_backward(z, alpha, da, out)
 
 
 def sigmoid_forward(z, out):
     """Logistic ``out = 1 / (1 + exp(-z))``; see :func:`numpy_ops.sigmoid_forward`."""
     z, _ = _elementwise("sigmoid_forward", "z out", out, z)
-    _sigmoid_forward_kernel(z, out)
-
-
-@jit
-def _sigmoid_backward_kernel(a, da, out):
-    one = a.dtype.type(1)
-    af = a.ravel()
-    daf = da.ravel()
-    of = out.ravel()
-    for i in range(af.size):
-        v = af[i]
-        of[i] = daf[i] * (v * (one - v))
+    K.sigmoid_forward(z, out)
 
 
 def sigmoid_backward(a, da, out):
     """``out = da * a * (1 - a)``; see :func:`numpy_ops.sigmoid_backward`."""
     a, da = _elementwise("sigmoid_backward", "a da out", out, a, da)
-    _sigmoid_backward_kernel(a, da, out)
-
-
-@jit
-def _tanh_forward_kernel(z, out):
-    zf = z.ravel()
-    of = out.ravel()
-    for i in range(zf.size):
-        of[i] = _tanh(zf[i])
+    K.sigmoid_backward(a, da, out)
 
 
 def tanh_forward(z, out):
     """``out = tanh(z)``; see :func:`numpy_ops.tanh_forward`."""
     z, _ = _elementwise("tanh_forward", "z out", out, z)
-    _tanh_forward_kernel(z, out)
-
-
-@jit
-def _tanh_backward_kernel(a, da, out):
-    one = a.dtype.type(1)
-    af = a.ravel()
-    daf = da.ravel()
-    of = out.ravel()
-    for i in range(af.size):
-        v = af[i]
-        of[i] = daf[i] * (one - v * v)
+    K.tanh_forward(z, out)
 
 
 def tanh_backward(a, da, out):
     """``out = da * (1 - a**2)``; see :func:`numpy_ops.tanh_backward`."""
     a, da = _elementwise("tanh_backward", "a da out", out, a, da)
-    _tanh_backward_kernel(a, da, out)
-
-
-@jit
-def _softmax_row(z, i, out):
-    """Write softmax of row ``i`` of ``z`` into ``out``; return (row max, sum of exps)."""
-    k = z.shape[1]
-    row_max = z[i, 0]
-    for j in range(1, k):
-        if z[i, j] > row_max:
-            row_max = z[i, j]
-    for j in range(k):
-        out[i, j] = _exp(z[i, j] - row_max)  # <= 1: shifting by the row max cannot overflow
-    # Summed in a loop of its own: an in-order float sum cannot vectorise, the exps can.
-    total = z.dtype.type(0)
-    for j in range(k):
-        total += out[i, j]
-    for j in range(k):
-        out[i, j] /= total
-    return row_max, total
-
-
-@jit
-def _softmax_forward_kernel(z, out):
-    for i in range(z.shape[0]):
-        _softmax_row(z, i, out)
+    K.tanh_backward(a, da, out)
 
 
 def softmax_forward(z, out):
@@ -345,22 +188,10 @@ def softmax_forward(z, out):
     if z.ndim != 2 or z.shape[1] == 0 or out.shape != z.shape:
         _mismatch("softmax_forward", z=z.shape, out=out.shape)
     _check_out("softmax_forward", "out", out)
-    _softmax_forward_kernel(z, out)
+    K.softmax_forward(z, out)
 
 
 # --------------------------------------------------------------------------- losses
-
-
-@jit
-def _softmax_xent_kernel(logits, y, probs):
-    n = logits.shape[0]
-    loss = 0.0  # float64 on purpose: the batch loss is accumulated and reported in float64
-    for i in range(n):
-        true_logit = logits[i, y[i]]  # read first: probs may be the logits buffer itself
-        row_max, total = _softmax_row(logits, i, probs)
-        # log-sum-exp minus the true logit, both relative to the row max.
-        loss += np.log(np.float64(total)) - np.float64(true_logit - row_max)
-    return loss / n
 
 
 def softmax_xent(logits, y, probs):
@@ -376,18 +207,7 @@ def softmax_xent(logits, y, probs):
         _mismatch("softmax_xent", logits=logits.shape, y=y.shape, probs=probs.shape)
     _check_out("softmax_xent", "probs", probs)
     _check_labels("softmax_xent", y, logits.shape[1])
-    return _softmax_xent_kernel(logits, y, probs)
-
-
-@jit
-def _softmax_xent_backward_kernel(probs, y, dlogits):
-    n, k = probs.shape
-    nf = probs.dtype.type(n)
-    inv = probs.dtype.type(1) / nf
-    for i in range(n):
-        for j in range(k):
-            dlogits[i, j] = probs[i, j] / nf
-        dlogits[i, y[i]] -= inv
+    return K.softmax_xent(logits, y, probs)
 
 
 def softmax_xent_backward(probs, y, dlogits):
@@ -398,18 +218,7 @@ def softmax_xent_backward(probs, y, dlogits):
         _mismatch("softmax_xent_backward", probs=probs.shape, y=y.shape, dlogits=dlogits.shape)
     _check_out("softmax_xent_backward", "dlogits", dlogits)
     _check_labels("softmax_xent_backward", y, probs.shape[1])
-    _softmax_xent_backward_kernel(probs, y, dlogits)
-
-
-@jit
-def _mse_kernel(pred, target):
-    pf = pred.ravel()
-    tf = target.ravel()
-    total = 0.0  # float64 accumulator, as the reference's mean(dtype=float64)
-    for i in range(pf.size):
-        d = np.float64(pf[i] - tf[i])
-        total += d * d
-    return total / pf.size
+    K.softmax_xent_backward(probs, y, dlogits)
 
 
 def mse(pred, target):
@@ -418,47 +227,28 @@ def mse(pred, target):
     target = np.ascontiguousarray(target)
     if pred.shape != target.shape:
         _mismatch("mse", pred=pred.shape, target=target.shape)
-    return _mse_kernel(pred, target)
-
-
-@jit
-def _mse_backward_kernel(pred, target, scale, dpred):
-    scale = pred.dtype.type(scale)
-    pf = pred.ravel()
-    tf = target.ravel()
-    of = dpred.ravel()
-    for i in range(pf.size):
-        of[i] = (pf[i] - tf[i]) * scale
+    return K.mse(pred, target)
 
 
 def mse_backward(pred, target, dpred):
     """``dpred = 2 (pred - target) / (n k)``; see :func:`numpy_ops.mse_backward`."""
     pred, target = _elementwise("mse_backward", "pred target dpred", dpred, pred, target)
-    _mse_backward_kernel(pred, target, 2 / pred.size, dpred)
+    K.mse_backward(pred, target, 2 / pred.size, dpred)
 
 
 # --------------------------------------------------------------------------- dropout
 
 
-@jit
-def _multiply_kernel(a, b, out):
-    af = a.ravel()
-    bf = b.ravel()
-    of = out.ravel()
-    for i in range(af.size):
-        of[i] = af[i] * bf[i]
-
-
 def dropout_forward(x, mask, out):
     """``out = x * mask`` (inverted dropout); see :func:`numpy_ops.dropout_forward`."""
     x, mask = _elementwise("dropout_forward", "x mask out", out, x, mask)
-    _multiply_kernel(x, mask, out)
+    K.multiply(x, mask, out)
 
 
 def dropout_backward(da, mask, out):
     """``out = da * mask``; see :func:`numpy_ops.dropout_backward`."""
     da, mask = _elementwise("dropout_backward", "da mask out", out, da, mask)
-    _multiply_kernel(da, mask, out)
+    K.multiply(da, mask, out)
 
 
 # --------------------------------------------------------------------------- optimizers
@@ -482,98 +272,20 @@ def _optimizer(op, names, param, grad, s1=None, s2=None):
     return grad
 
 
-@jit
-def _sgd_kernel(param, grad, lr, weight_decay):
-    dt = param.dtype.type
-    lr = dt(lr)
-    wd = dt(weight_decay)
-    use_wd = weight_decay != 0
-    p = param.ravel()
-    g = grad.ravel()
-    for i in range(p.size):
-        gi = g[i] + wd * p[i] if use_wd else g[i]
-        p[i] -= lr * gi
-
-
-@jit
-def _sgd_momentum_kernel(param, grad, velocity, lr, momentum, nesterov, weight_decay):
-    dt = param.dtype.type
-    lr = dt(lr)
-    mu = dt(momentum)
-    wd = dt(weight_decay)
-    use_wd = weight_decay != 0
-    p = param.ravel()
-    g = grad.ravel()
-    v = velocity.ravel()
-    for i in range(p.size):
-        gi = g[i] + wd * p[i] if use_wd else g[i]
-        vi = v[i] * mu + gi
-        v[i] = vi
-        p[i] -= lr * (gi + mu * vi if nesterov else vi)
-
-
 def sgd_update(param, grad, velocity, lr, momentum, nesterov, weight_decay):
     """One SGD step in place, as ``torch.optim.SGD``; see :func:`numpy_ops.sgd_update`."""
     if momentum:
         grad = _optimizer("sgd_update", "param grad velocity", param, grad, velocity)
-        _sgd_momentum_kernel(param, grad, velocity, lr, momentum, bool(nesterov), weight_decay)
+        K.sgd(param, grad, velocity, lr, momentum, bool(nesterov), weight_decay)
     else:  # velocity is unused without momentum and may be None, as in the reference
         grad = _optimizer("sgd_update", "param grad", param, grad)
-        _sgd_kernel(param, grad, lr, weight_decay)
-
-
-@jit
-def _rmsprop_kernel(param, grad, sq_avg, lr, rho, one_minus_rho, eps, weight_decay):
-    dt = param.dtype.type
-    lr = dt(lr)
-    rho = dt(rho)
-    c = dt(one_minus_rho)
-    eps = dt(eps)
-    wd = dt(weight_decay)
-    use_wd = weight_decay != 0
-    p = param.ravel()
-    g = grad.ravel()
-    s = sq_avg.ravel()
-    for i in range(p.size):
-        gi = g[i] + wd * p[i] if use_wd else g[i]
-        si = s[i] * rho + c * gi * gi
-        s[i] = si
-        p[i] -= lr * gi / (np.sqrt(si) + eps)
+        K.sgd(param, grad, None, lr, 0.0, False, weight_decay)
 
 
 def rmsprop_update(param, grad, sq_avg, lr, rho, eps, weight_decay):
     """One RMSprop step in place, as ``torch.optim.RMSprop``; see the reference."""
     grad = _optimizer("rmsprop_update", "param grad sq_avg", param, grad, sq_avg)
-    _rmsprop_kernel(param, grad, sq_avg, lr, rho, 1 - rho, eps, weight_decay)
-
-
-@jit
-def _adam_kernel(param, grad, m, v, beta1, c1, beta2, c2, step_size, bc2_sqrt, eps, wd, decay):
-    # decay != 1 means decoupled weight decay (AdamW); wd != 0 means L2 folded into the gradient.
-    dt = param.dtype.type
-    beta1 = dt(beta1)
-    c1 = dt(c1)
-    beta2 = dt(beta2)
-    c2 = dt(c2)
-    step_size = dt(step_size)
-    bc2_sqrt = dt(bc2_sqrt)
-    eps = dt(eps)
-    use_l2 = wd != 0
-    wd = dt(wd)
-    use_decay = decay != 1
-    decay = dt(decay)
-    p = param.ravel()
-    g = grad.ravel()
-    mf = m.ravel()
-    vf = v.ravel()
-    for i in range(p.size):
-        pi = p[i] * decay if use_decay else p[i]
-        gi = g[i] + wd * pi if use_l2 else g[i]
-        mi = mf[i] * beta1 + c1 * gi
-        vi = vf[i] * beta2 + c2 * gi * gi
-        mf[i] = mi
-        vf[i] = vi
-        p[i] = pi - step_size * mi / (np.sqrt(vi) / bc2_sqrt + eps)
+    K.rmsprop(param, grad, sq_avg, lr, rho, 1 - rho, eps, weight_decay)
 
 
 def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay, decoupled):
@@ -581,7 +293,7 @@ def adam_update(param, grad, m, v, lr, beta1, beta2, eps, step, weight_decay, de
     grad = _optimizer("adam_update", "param grad m v", param, grad, m, v)
     # Scalars in Python float64, exactly as the reference computes them, then cast in the kernel.
     decouple = bool(weight_decay) and bool(decoupled)
-    _adam_kernel(
+    K.adam(
         param,
         grad,
         m,

@@ -18,9 +18,10 @@ import time
 import numba
 import numpy as np
 
+from .. import gradient_check as GC
 from .. import gradients as G
 from .._validation import check_positive_number
-from ..backends import _numgrad_numpy
+from ..backends import numpy_ops
 from ..model import MLP
 from .sizes import parse_size, size_name
 
@@ -90,7 +91,7 @@ def reference_coordinates(model, count=None, seed=0):
     """Coordinates for the reference loop, in both numberings.
 
     The backends number parameter arrays weights first, then biases (``k`` in
-    :func:`fastmlp.backends._numgrad_numpy.central_differences`); the model numbers them
+    :func:`fastmlp.backends.numpy_ops.central_differences`); the model numbers them
     ``W1, b1, W2, ...``. Bias-free layers have no model coordinates and are left out.
 
     Parameters
@@ -109,13 +110,13 @@ def reference_coordinates(model, count=None, seed=0):
     model_coords : list of (m, index tuple)
         The same coordinates in ``model.parameters()``.
     """
-    layers = G._dense_layers(model)
+    layers = model.plan
     arrays, m = [], 0  # (spec k, model m, shape) of every parameter array the model has
     for ell, layer in enumerate(layers):
-        arrays.append((ell, m, layer.W.shape))
+        arrays.append((ell, m, (layer.n_in, layer.n_out)))
         m += 1
-        if layer.bias:
-            arrays.append((len(layers) + ell, m, layer.b.shape))
+        if layer.b_offset >= 0:
+            arrays.append((len(layers) + ell, m, (layer.n_out,)))
             m += 1
     arrays.sort()  # spec order
     starts = np.cumsum([0] + [int(np.prod(shape)) for _, _, shape in arrays])
@@ -164,7 +165,7 @@ def measure(size, batch=64, repeats=3, subset=1000, seed=0, eps=1e-5):
     weights, biases, activations, alphas = G.network_spec(model)
 
     def reference():
-        return _numgrad_numpy.central_differences(X, y, weights, biases, activations, alphas,
+        return numpy_ops.central_differences(X, y, weights, biases, activations, alphas,
                                                   model.loss, eps, spec_coords)
 
     # Every coordinate costs two full forward passes, so a subset timing is already an
@@ -176,8 +177,8 @@ def measure(size, batch=64, repeats=3, subset=1000, seed=0, eps=1e-5):
         numpy_s = _median_seconds(reference, repeats)
 
     loss = model._loss.forward(model.ops, model._forward(X), y)
-    floor = float(G.rounding_floor(loss, eps))
-    report = G.compare(grads, numbers, kinks, floor, G._param_names(model))
+    floor = float(GC.rounding_floor(loss, eps))
+    report = GC.compare(grads, numbers, kinks, floor, G.param_names(model))
     off_kinks = max(float(np.abs(a - n)[~k].max(initial=0.0))
                     for a, n, k in zip(grads, numbers, kinks))
     fast_values = np.array([numbers[m][idx] for m, idx in model_coords])
@@ -237,7 +238,7 @@ def gradient_table(sizes=None, batch=64, repeats=3, subset=1000, seed=0, eps=1e-
       parameters, marked "(subset)".
 
     Errors compare the numerical gradient with backprop over every parameter, as
-    :func:`fastmlp.gradients.check_gradients` does, and the two numerical paths with each
+    :func:`fastmlp.gradient_check.check_gradients` does, and the two numerical paths with each
     other on the coordinates the reference ran.
 
     Parameters

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastmlp.backends import _numgrad_numba, _numgrad_numpy
+from fastmlp.backends import _numgrad_numba, _numgrad_spec, numpy_ops
 
-PATHS = {"numpy": _numgrad_numpy.numerical_gradient, "numba": _numgrad_numba.numerical_gradient}
+PATHS = {"numpy": numpy_ops.numerical_gradient, "numba": _numgrad_numba.numerical_gradient}
 EPS64 = np.finfo(np.float64).eps
 
 # (sizes, activations, loss, batch, zero-bias layers): every activation, both losses,
@@ -121,15 +121,15 @@ def loss_longdouble(X, target, weights, biases, activations, alphas, loss):
 
 def rounding_floor(spec, eps):
     """``2·ε·max(L, 1)/h``: what subtracting two float64 losses may lose (measured ~0.6·ε·L/h)."""
-    out, _ = _numgrad_numpy.forward(*spec[:1], *spec[2:6])
-    return 2 * EPS64 * max(_numgrad_numpy.loss_value(out, spec[1], spec[6]), 1.0) / eps
+    loss, _ = numpy_ops.network_loss(*spec[:7])
+    return 2 * EPS64 * max(loss, 1.0) / eps
 
 
 # --------------------------------------------------------------------------- contract
 
 
 def test_both_paths_have_the_same_signature():
-    numpy_sig = inspect.signature(_numgrad_numpy.numerical_gradient)
+    numpy_sig = inspect.signature(numpy_ops.numerical_gradient)
     assert inspect.signature(_numgrad_numba.numerical_gradient) == numpy_sig
     assert list(numpy_sig.parameters) == [
         "X", "target", "weights", "biases", "activations", "alphas", "loss", "eps"]
@@ -207,9 +207,9 @@ def test_numba_matches_the_reference(name):
 @settings(max_examples=30, deadline=None)
 @given(
     widths=st.lists(st.integers(1, 6), min_size=3, max_size=5),
-    hidden=st.sampled_from(list(_numgrad_numpy.ACTIVATIONS)),
+    hidden=st.sampled_from(list(_numgrad_spec.ACTIVATIONS)),
     out_act=st.sampled_from(["identity", "sigmoid", "relu"]),
-    loss=st.sampled_from(_numgrad_numpy.LOSSES),
+    loss=st.sampled_from(_numgrad_spec.LOSSES),
     n=st.integers(1, 6),
     seed=st.integers(0, 2**16),
 )

@@ -1,0 +1,140 @@
+"""The fused trainer: many batches, or whole epochs, per call of one compiled kernel.
+
+It covers the stacks the model's layer plan describes (Dense layers each followed by at most
+one activation and one Dropout), cross-entropy or MSE, and the built-in optimizers, on the
+"numba" backend; :func:`supports` says when. Everything else trains layer by layer
+(:mod:`.layerwise`) with the same numbers; dropout masks come from the model's generator in
+the same order on both paths. The kernel itself is :mod:`fastmlp.backends._train_kernel`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backends import _train_kernel as K
+from ..backends.codes import (
+    ACTIVATION_CODES,
+    CROSS_ENTROPY,
+    IDENTITY,
+    LOSS_CODES,
+    MSE,
+    OPTIMIZER_CODES,
+)
+from ..optim import SGD, Adam, AdamW, RMSprop
+from .layerwise import Run
+
+_FUSED_OPTIMIZERS = (SGD, RMSprop, Adam, AdamW)
+
+
+def supports(model, optimizer):
+    """True when ``fit`` can train ``model`` with ``optimizer`` through the fused kernel."""
+    return (model.backend == "numba" and type(optimizer) in _FUSED_OPTIMIZERS
+            and model.plan is not None)
+
+
+def _hyper(optimizer):
+    """The optimizer's code and settings in the kernel's ``hyper`` layout."""
+    rule, settings = optimizer.fused_settings()
+    hyper = np.zeros(K.N_HYPER)
+    hyper[K.H_MOMENTUM] = settings.get("momentum", 0.0)
+    hyper[K.H_NESTEROV] = settings.get("nesterov", False)
+    hyper[K.H_DECAY1] = settings.get("decay1", 0.0)
+    hyper[K.H_DECAY2] = settings.get("decay2", 0.0)
+    hyper[K.H_EPS] = settings.get("eps", 0.0)
+    hyper[K.H_WEIGHT_DECAY] = settings["weight_decay"]
+    hyper[K.H_DECOUPLED] = settings.get("decoupled", False)
+    return OPTIMIZER_CODES[rule], hyper
+
+
+def _batch_space(plan, batch_size, dtype, loss_code, n_targets):
+    """The kernel's work vector and its per-layer offsets for a full batch.
+
+    Layout: the gathered inputs, then per layer ``z``, ``a`` (``z`` itself for identity), with
+    dropout the mask and the dropped output ``o`` (else ``o`` is ``a``), and ``d`` (the
+    gradient flowing down)."""
+    offset = batch_size * plan[0].n_in
+    offsets = {key: [] for key in "zamod"}
+    for layer in plan:
+        block = batch_size * layer.n_out
+        z = offset
+        a = z if ACTIVATION_CODES[layer.activation] == IDENTITY else z + block
+        m = a + block if layer.dropout > 0 else a
+        o = m + block if layer.dropout > 0 else a
+        d = o + block
+        for key, value in zip("zamod", (z, a, m, o, d)):
+            offsets[key].append(value)
+        offset = d + block
+    labels = np.empty(batch_size if loss_code == CROSS_ENTROPY else 1, dtype=np.int64)
+    targets = np.empty((batch_size, n_targets) if loss_code == MSE else (1, 1), dtype=dtype)
+    return K.Batch(np.empty(offset, dtype=dtype),
+                   *(np.array(offsets[key], dtype=np.int64) for key in "zamod"),
+                   labels, targets)
+
+
+class FusedTrainer:
+    """Trains ``model`` on ``X (n, n_in)`` and validated ``y`` in batches of ``batch_size``;
+    the interface of :class:`~fastmlp.training.layerwise.LayerwiseTrainer`."""
+
+    def __init__(self, model, X, y, batch_size):
+        self.model = model
+        self.n, self.batch_size = len(X), batch_size
+        self.n_batches = -(-self.n // batch_size)
+        plan, dtype = model.plan, model.dtype
+        self.layers = K.Layers(
+            np.array([plan[0].n_in] + [layer.n_out for layer in plan], dtype=np.int64),
+            np.array([ACTIVATION_CODES[layer.activation] for layer in plan], dtype=np.int64),
+            np.array([layer.alpha for layer in plan], dtype=np.float64),
+            np.array([layer.dropout for layer in plan], dtype=np.float64),
+            np.array([layer.w_offset for layer in plan], dtype=np.int64),
+            np.array([layer.b_offset for layer in plan], dtype=np.int64))
+        loss_code = LOSS_CODES[model.loss]
+        if loss_code == CROSS_ENTROPY:
+            self.data = K.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), loss_code)
+        else:
+            self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, loss_code)
+        self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs)
+        self.params = K.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
+        self.updated = False
+        self._steps = np.zeros(1, dtype=np.int64)
+
+    @property
+    def drops(self):
+        """True when some layer has dropout (its masks draw from the model's generator)."""
+        return bool(self.layers.drops.any())
+
+    def _optimizer_state(self):
+        opt = self.model.optimizer
+        code, hyper = _hyper(opt)
+        state = [opt.flat_state[name] for name in opt.state_names]
+        backup = [opt.flat_backup[name] for name in opt.state_names]
+        # Adam has two state vectors, SGD and RMSprop one (passed twice).
+        return K.OptimizerState(code, hyper, state[0], state[-1], backup[0], backup[-1])
+
+    def run(self, lrs, orders, batch_begin, batch_end):
+        """As :meth:`LayerwiseTrainer.run`."""
+        opt = self.model.optimizer
+        epochs = len(lrs)
+        loss_sums, correct = np.zeros(epochs), np.zeros(epochs, dtype=np.int64)
+        shuffled = orders is not None
+        order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
+        self._steps[0] = 0
+        try:
+            bad_epoch, bad_batch, bad_loss = K.train_batches(
+                self.data, self.layers, self.params, self._optimizer_state(), self.batch,
+                self.model._rng, order_rows, shuffled, self.batch_size, batch_begin, batch_end,
+                np.asarray(lrs, dtype=np.float64), opt.iterations, loss_sums, correct,
+                self._steps)
+        finally:
+            # Also on Ctrl-C, which surfaces once the kernel returns: count what it did.
+            steps = int(self._steps[0])
+            opt.advance(steps)
+            self.updated = self.updated or steps > 0
+        bad = None if bad_epoch < 0 else (bad_epoch, bad_batch, bad_loss)
+        return Run(loss_sums, correct, bad)
+
+    def undo_step(self):
+        """Put back the weights and optimizer state from before the latest update."""
+        if self.updated:
+            np.copyto(self.params.theta, self.params.backup)
+            self.model.optimizer.undo_step()
+            self.updated = False

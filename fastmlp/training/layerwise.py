@@ -1,0 +1,112 @@
+"""The layer-by-layer trainer: every step runs the layers' forward and backward through the
+model's backend ops, then the optimizer's update.
+
+It trains any stack on either backend; the fused trainer (:mod:`.fused`) covers the common
+stacks on the Numba path with the same numbers. Both expose the same small interface,
+:class:`Run`-returning ``run`` plus ``undo_step``, which :func:`fastmlp.training.fit` drives.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Run(NamedTuple):
+    """What one ``run`` call did, per epoch it covered.
+
+    ``loss_sums[e]``: the sum over steps of batch mean loss times batch size; ``correct[e]``:
+    correct predictions (classifiers); ``bad``: None, or ``(epoch index in this call, batch,
+    loss)`` where the loss stopped being finite (training stopped there, before that
+    batch's update).
+    """
+
+    loss_sums: np.ndarray
+    correct: np.ndarray
+    bad: tuple | None
+
+
+class LayerwiseTrainer:
+    """Trains ``model`` on ``X (n, n_in)`` and validated ``y`` in batches of ``batch_size``."""
+
+    def __init__(self, model, X, y, batch_size):
+        self.model, self.X, self.y = model, X, y
+        self.n, self.batch_size = len(X), batch_size
+        self.n_batches = -(-self.n // batch_size)
+        # Weights before the latest update, to fall back on if that update made the loss
+        # non-finite; `updated` says whether there is such an update to undo.
+        self.backup = np.copy(model.flat_params)
+        self.updated = False
+        self._buffers = {}
+
+    def run(self, lrs, orders, batch_begin, batch_end):
+        """Run batches ``[batch_begin, batch_end)`` of ``len(lrs)`` epochs.
+
+        Parameters
+        ----------
+        lrs : sequence of float
+            The learning rate of each epoch.
+        orders : (len(lrs), n) int array or None
+            The row order of each epoch; None keeps the storage order.
+        batch_begin, batch_end : int
+
+        Returns
+        -------
+        Run
+        """
+        model, opt = self.model, self.model.optimizer
+        loss_sums = np.zeros(len(lrs))
+        correct = np.zeros(len(lrs), dtype=np.int64)
+        for e, lr in enumerate(lrs):
+            for batch in range(batch_begin, batch_end):
+                start = batch * self.batch_size
+                stop = min(start + self.batch_size, self.n)
+                xb, yb = self._take(None if orders is None else orders[e], start, stop)
+                out = model._forward(xb, training=True)
+                loss = model._loss.forward(model.ops, out, yb)
+                if not math.isfinite(loss):
+                    return Run(loss_sums, correct, (e, batch, loss))
+                model._backward(model._loss.backward(model.ops))
+                self._update(opt, lr)
+                loss_sums[e] += loss * (stop - start)
+                if model.is_classifier:
+                    correct[e] += int(np.count_nonzero(out.argmax(axis=1) == yb))
+        return Run(loss_sums, correct, None)
+
+    def _update(self, opt, lr):
+        """The optimizer step, made all or nothing: a Ctrl-C halfway through it puts back the
+        weights and state of the step before, so the model never holds half an update."""
+        np.copyto(self.backup, self.model.flat_params)
+        before, done = opt.iterations, False
+        try:
+            opt.step(self.model._params, self.model._grads, self.model.ops, lr)
+            self.updated = done = True
+        finally:
+            if not done:
+                np.copyto(self.model.flat_params, self.backup)
+                if opt.iterations != before:  # the state was saved before it was touched
+                    opt.undo_step()
+
+    def undo_step(self):
+        """Put back the weights and optimizer state from before the latest update."""
+        if self.updated:
+            np.copyto(self.model.flat_params, self.backup)
+            self.model.optimizer.undo_step()
+            self.updated = False
+
+    def _take(self, order, start, stop):
+        """Rows ``start:stop`` of the epoch, gathered into buffers reused across steps."""
+        if order is None:
+            return self.X[start:stop], self.y[start:stop]
+        size = stop - start
+        if size not in self._buffers:  # the full size and the last partial batch
+            self._buffers[size] = (
+                np.empty((size, *self.X.shape[1:]), dtype=self.X.dtype),
+                np.empty((size, *self.y.shape[1:]), dtype=self.y.dtype))
+        xb, yb = self._buffers[size]
+        idx = order[start:stop]
+        np.take(self.X, idx, axis=0, out=xb)
+        np.take(self.y, idx, axis=0, out=yb)
+        return xb, yb

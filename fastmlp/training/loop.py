@@ -1,0 +1,276 @@
+"""``fit``: validate, pick a trainer, run one epoch loop with callbacks.
+
+Both trainers (:class:`~.layerwise.LayerwiseTrainer`, :class:`~.fused.FusedTrainer`) run a
+range of batches of one or more epochs per call and report per-epoch sums; everything else
+is here, once: shuffling, learning rates, logs, callbacks, progress, and the stop when the
+loss or the weights stop being finite.
+
+Calls are kept short (about :data:`CALL_SECONDS` each, measured as training goes), so Ctrl-C,
+which Python can only act on between calls into compiled code, takes effect within a fraction
+of a second; a trainer never leaves half an update behind, and ``model.history`` keeps the
+epochs completed so far.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from .._validation import check_positive_number
+from ..callbacks import Callback, History
+from ..optim import Adam, get_optimizer
+from .fused import FusedTrainer, supports
+from .layerwise import LayerwiseTrainer
+
+#: Target duration of one trainer call: short enough for Ctrl-C to feel immediate, long
+#: enough that the per-call cost (well under a millisecond) is lost in the noise.
+CALL_SECONDS = 0.1
+#: Whole runs go to the kernel in calls of several epochs only when every epoch is small.
+_WHOLE_RUN_ROWS = 4_000_000
+
+
+def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
+        validation_data=None, verbose=1, callbacks=None):
+    """Train ``model`` on ``X`` and ``y``.
+
+    Parameters
+    ----------
+    model : Sequential
+    X : (n, n_in) array-like
+    y : (n,) int labels or (n, k) one-hot for classifiers; (n, k) or (n,) targets for regression.
+    epochs : int
+        Passes over the data (0 trains nothing and returns an empty History).
+    batch_size : int or None
+        Samples per step; None means the full batch. The last, smaller batch is used.
+    optimizer : Optimizer or str or None
+        An instance (its state carries over between fit calls), a name ("adam", "sgd",
+        "rmsprop", "adamw") with default settings, or None to keep the model's current
+        optimizer (Adam at first).
+    shuffle : bool
+        Reshuffle the samples every epoch (from the model's seeded generator).
+    validation_data : (X_val, y_val) or None
+        Evaluated after every epoch into ``val_loss`` / ``val_accuracy``.
+    verbose : {0, 1, 2}
+        0 silent, 1 a progress bar per epoch and a summary line, 2 one line per epoch.
+    callbacks : list of Callback
+
+    Returns
+    -------
+    History
+        ``history.history`` maps "loss", "accuracy", "val_loss", "val_accuracy" and
+        "seconds" to one value per epoch. The same object is ``model.history``, also when
+        training stops on an error or Ctrl-C.
+
+    Raises
+    ------
+    FloatingPointError
+        When the loss or the weights stop being finite; the model keeps the weights and
+        optimizer state of the last step whose loss was finite.
+    """
+    X, y = model._check_Xy(X, y)
+    epochs = int(check_positive_number(epochs, "epochs", allow_zero=True, integer=True))
+    if batch_size is None:
+        batch_size = len(X)
+    batch_size = min(int(check_positive_number(batch_size, "batch_size", integer=True)), len(X))
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {type(shuffle).__name__} "
+                        f"{shuffle!r}")
+    validation = _check_validation(model, validation_data)
+    callbacks = _check_callbacks(callbacks)
+
+    if optimizer is not None:
+        model.optimizer = get_optimizer(optimizer)
+    elif model.optimizer is None:
+        model.optimizer = Adam()
+    model.optimizer.bind(model._params)
+    trainer = (FusedTrainer if supports(model, model.optimizer) else LayerwiseTrainer)(
+        model, X, y, batch_size)
+    shuffling = bool(shuffle) and batch_size < len(X)
+    history = model.history = History()
+    callbacks = [history, *callbacks]
+    model.stop_training = False
+    for cb in callbacks:
+        cb.on_train_begin(model, dict.fromkeys(_log_keys(model, validation is not None)))
+    try:
+        if (isinstance(trainer, FusedTrainer) and not verbose and validation is None
+                and len(callbacks) == 1 and epochs * len(X) <= _WHOLE_RUN_ROWS
+                and not trainer.drops):
+            _whole_run(model, trainer, epochs, shuffling, history)
+        else:
+            _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, callbacks)
+    finally:
+        for cb in callbacks:
+            cb.on_train_end(model)
+    return history
+
+
+def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, callbacks):
+    """The epoch loop: batches in paced chunks, then logs and callbacks after each epoch."""
+    opt, pacer = model.optimizer, _Pacer(trainer.n_batches)
+    for epoch in range(epochs):
+        opt.start_epoch(epoch)
+        start = time.perf_counter()
+        order = model._rng.permutation(trainer.n)[None, :] if shuffling else None
+        progress = _progress(trainer.n, epoch, epochs) if verbose == 1 else None
+        loss_sum, correct, begin = 0.0, 0, 0
+        while begin < trainer.n_batches:
+            end = min(begin + pacer.chunk(progress is not None), trainer.n_batches)
+            tick = time.perf_counter()
+            run = trainer.run([opt.current_lr], order, begin, end)
+            pacer.measured(end - begin, time.perf_counter() - tick)
+            loss_sum += run.loss_sums[0]
+            correct += int(run.correct[0])
+            if run.bad is not None:
+                _stop(trainer, f"the loss became {run.bad[2]}", epoch, run.bad[1])
+            if progress is not None:
+                done = min(end * trainer.batch_size, trainer.n)
+                progress.update(done - progress.n)
+                progress.set_postfix(loss=f"{loss_sum / done:.4f}", refresh=False)
+            begin = end
+        if progress is not None:
+            progress.close()
+        # No later loss checks the epoch's last update (fit may end here): check the weights.
+        if not np.isfinite(model.flat_params).all():
+            _stop(trainer, "the weights became non-finite", epoch, trainer.n_batches - 1)
+        logs = {"loss": loss_sum / trainer.n}
+        if model.is_classifier:
+            logs["accuracy"] = correct / trainer.n
+        if validation is not None:
+            for key, value in model._evaluate(*validation).items():
+                logs[f"val_{key}"] = value
+        logs["seconds"] = time.perf_counter() - start
+        if verbose:
+            print(_epoch_line(epoch, epochs, logs), file=sys.stderr if verbose == 1
+                  else sys.stdout, flush=True)
+        for cb in callbacks:
+            cb.on_epoch_end(model, epoch, logs)
+        if model.stop_training:
+            break
+
+
+def _whole_run(model, trainer, epochs, shuffling, history):
+    """Several epochs per kernel call: when nothing needs Python between epochs, this is what
+    makes tiny networks fast. Per-epoch logs come from the kernel's sums, filled in per call
+    (a Python call per epoch would cost more than a tiny net's epoch); each epoch of a call
+    logs the call's mean duration. Only without dropout: the shuffles of a call are drawn
+    before its masks would be, unlike epoch by epoch."""
+    opt, pacer = model.optimizer, _Pacer(trainer.n_batches)
+    logs = history.history
+    first = 0
+    while first < epochs:
+        count = min(pacer.chunk(False) // trainer.n_batches or 1, epochs - first)
+        lrs, schedule_error = [], None
+        for epoch in range(first, first + count):
+            try:
+                opt.start_epoch(epoch)
+            except ValueError as err:  # train up to that epoch, as epoch by epoch would
+                schedule_error = err
+                break
+            lrs.append(opt.current_lr)
+        if not lrs:
+            raise schedule_error
+        count = len(lrs)
+        orders = (np.stack([model._rng.permutation(trainer.n) for _ in lrs]) if shuffling
+                  else None)
+        tick = time.perf_counter()
+        run = trainer.run(lrs, orders, 0, trainer.n_batches)
+        seconds = time.perf_counter() - tick
+        pacer.measured(count * trainer.n_batches, seconds)
+        done = count if run.bad is None else run.bad[0]
+        logs["loss"] += (run.loss_sums[:done] / trainer.n).tolist()
+        if model.is_classifier:
+            logs["accuracy"] += (run.correct[:done] / trainer.n).tolist()
+        logs["seconds"] += [seconds / count] * done
+        history.epoch += range(first, first + done)
+        if run.bad is not None:
+            _stop(trainer, f"the loss became {run.bad[2]}", first + done, run.bad[1])
+        first += count
+        if not np.isfinite(model.flat_params).all():
+            _stop(trainer, "the weights became non-finite", first - 1, trainer.n_batches - 1)
+        if schedule_error is not None:
+            raise schedule_error
+
+
+class _Pacer:
+    """Chooses how many batches a trainer call runs, so that calls last about
+    :data:`CALL_SECONDS`, from the time per batch measured so far."""
+
+    def __init__(self, limit):
+        self.per_batch = None
+        self.limit = limit
+        self.first = max(1, min(limit, 8))
+
+    def chunk(self, with_progress):
+        if self.per_batch is None:
+            size = self.first  # the first call also compiles: keep it small
+        else:
+            size = max(1, int(CALL_SECONDS / max(self.per_batch, 1e-9)))
+        return size if not with_progress else min(size, max(1, self.limit // 50))
+
+    def measured(self, batches, seconds):
+        if batches:
+            self.per_batch = seconds / batches
+
+
+def _stop(trainer, what, epoch, step):
+    """Undo the latest update (weights and optimizer state) and raise FloatingPointError."""
+    trainer.undo_step()
+    raise FloatingPointError(
+        f"{what} at epoch {epoch + 1}, step {step + 1}; training stopped with the weights of "
+        f"the last finite step. Try a smaller learning rate (now "
+        f"{trainer.model.optimizer.current_lr:g}), scaling the inputs, or gradient-friendlier "
+        f"initialisation")
+
+
+def _check_validation(model, validation_data):
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ValueError(f"validation_data must be a pair (X_val, y_val), got "
+                         f"{_describe(validation_data)}")
+    try:
+        return model._check_Xy(*validation_data)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"validation_data: {err}") from None
+
+
+def _check_callbacks(callbacks):
+    if isinstance(callbacks, Callback) or not isinstance(callbacks, (list, tuple, type(None))):
+        raise TypeError(f"callbacks must be a list of Callback instances, e.g. "
+                        f"callbacks=[EarlyStopping()], got {callbacks!r}")
+    for cb in callbacks or []:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
+    return list(callbacks or [])
+
+
+def _describe(value):
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return type(value).__name__
+
+
+def _log_keys(model, with_validation):
+    keys = ["loss", "accuracy"] if model.is_classifier else ["loss"]
+    if with_validation:
+        keys += [f"val_{key}" for key in keys]
+    return [*keys, "seconds"]
+
+
+def _epoch_line(epoch, epochs, logs):
+    parts = [f"epoch {epoch + 1}/{epochs}"]
+    for key, value in logs.items():
+        parts.append(f"{key} {value:.2f}s" if key == "seconds" else f"{key} {value:.4f}")
+    return "  ".join(parts)
+
+
+def _progress(n, epoch, epochs):
+    from tqdm.auto import tqdm
+
+    # disable=None: no bar when stderr is not a terminal, so logs and pipes stay clean.
+    return tqdm(total=n, desc=f"epoch {epoch + 1}/{epochs}", unit="sample", unit_scale=True,
+                leave=False, file=sys.stderr, dynamic_ncols=True, disable=None)
