@@ -34,10 +34,34 @@ def first_bad_label(y, k):
 
 # --------------------------------------------------------------------------- dense
 
+#: Below this many multiply-adds a GEMM runs as a plain loop: calling BLAS costs ~0.2 µs,
+#: which dominates the products of tiny networks (XOR's are 8-16 multiply-adds).
+SMALL_GEMM = 2048
+
+
+@jit
+def matmul(a, b, out):
+    """``out = a @ b`` (operands C- or F-ordered, e.g. transposed views): BLAS, or a plain
+    loop for tiny products. The dense ops and the fused kernel both multiply through here,
+    so their products round the same way."""
+    n, k = a.shape
+    m = b.shape[1]
+    if n * k * m > SMALL_GEMM:
+        np.dot(a, b, out)
+        return
+    for i in range(n):
+        for j in range(m):
+            acc = out.dtype.type(0)
+            for p in range(k):
+                acc += a[i, p] * b[p, j]
+            out[i, j] = acc
+
+
+
 
 @jit
 def dense_forward(x, W, b, out):
-    np.dot(x, W, out)
+    matmul(x, W, out)
     if b is not None:  # pruned at compile time: b=None compiles its own specialisation
         n, m = out.shape
         for i in range(n):
@@ -47,7 +71,7 @@ def dense_forward(x, W, b, out):
 
 @jit
 def dense_backward(x, W, dz, dx, dW, db):
-    np.dot(x.T, dz, dW)
+    matmul(x.T, dz, dW)
     if db is not None:
         # Column sums in one row-major pass over dz, adding rows in order as NumPy does.
         n, m = dz.shape
@@ -57,7 +81,7 @@ def dense_backward(x, W, dz, dx, dW, db):
             for j in range(m):
                 db[j] += dz[i, j]
     if dx is not None:
-        np.dot(dz, W.T, dx)
+        matmul(dz, W.T, dx)
 
 
 # --------------------------------------------------------------------------- activations

@@ -30,17 +30,13 @@ import numpy as np
 
 from . import _formulas as F
 from ._jit import jit
+from ._op_kernels import matmul
 from ._scalar_math import tanh
 from .codes import CROSS_ENTROPY, IDENTITY, LEAKY_RELU, OPT_RMSPROP, OPT_SGD, RELU, SIGMOID, TANH
 
 #: Layout of the float64 ``hyper`` vector of optimizer settings.
 H_MOMENTUM, H_NESTEROV, H_DECAY1, H_DECAY2, H_EPS, H_WEIGHT_DECAY, H_DECOUPLED = range(7)
 N_HYPER = 7
-
-#: Below this many multiply-adds a GEMM runs as a plain loop: calling BLAS costs ~0.2 µs,
-#: which dominates the products of tiny networks (XOR's are 8-16 multiply-adds).
-SMALL_GEMM = 2048
-
 
 class Layers(NamedTuple):
     """The layer plan as arrays; ``sizes`` is ``(L + 1,)``, the rest ``(L,)``."""
@@ -103,23 +99,6 @@ class Data(NamedTuple):
 @jit
 def _view(flat, offset, rows, cols):
     return flat[offset:offset + rows * cols].reshape(rows, cols)
-
-
-@jit
-def _matmul(a, b, out):
-    """``out = a @ b`` (operands C- or F-ordered, e.g. transposed views): BLAS, or a plain
-    loop for tiny products."""
-    n, k = a.shape
-    m = b.shape[1]
-    if n * k * m > SMALL_GEMM:
-        np.dot(a, b, out)
-        return
-    for i in range(n):
-        for j in range(m):
-            acc = out.dtype.type(0)
-            for p in range(k):
-                acc += a[i, p] * b[p, j]
-            out[i, j] = acc
 
 
 @jit
@@ -267,8 +246,10 @@ def _optimizer_step(params, opt, lr, step):
         eps = dt(hyper[H_EPS])
         decoupled = use_wd and hyper[H_DECOUPLED] != 0.0
         shrink = dt(1.0 - lr * hyper[H_WEIGHT_DECAY])
-        step_size = dt(lr / (1.0 - hyper[H_DECAY1] ** step))
-        bc2_sqrt = dt(math.sqrt(1.0 - hyper[H_DECAY2] ** step))
+        # math.pow with a float exponent is C's pow, as Python's ``beta ** step`` in the op
+        # wrapper; Numba's ``**`` with an int exponent multiplies and rounds differently.
+        step_size = dt(lr / (1.0 - math.pow(hyper[H_DECAY1], float(step))))
+        bc2_sqrt = dt(math.sqrt(1.0 - math.pow(hyper[H_DECAY2], float(step))))
         use_l2 = use_wd and not decoupled
         for i in range(theta.shape[0]):
             backup[i], b1[i], b2[i] = theta[i], s1[i], s2[i]
@@ -291,7 +272,7 @@ def _train_batch(xb, labels, targets, layers, params, batch, loss_code, rng):
     for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
         W = _view(theta, w_off[l], sizes[l], sizes[l + 1])
         z = _view(work, batch.z_off[l], B, sizes[l + 1])
-        _matmul(a_prev, W, z)
+        matmul(a_prev, W, z)
         a = _view(work, batch.a_off[l], B, sizes[l + 1])
         _bias_activation(z, a, theta, b_off[l], acts[l], alphas[l])
         a_prev = a
@@ -315,10 +296,10 @@ def _train_batch(xb, labels, targets, layers, params, batch, loss_code, rng):
         _activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], mask, drops[l] > 0.0, grad,
                                        b_off[l])
         below = xb if l == 0 else _view(work, batch.o_off[l - 1], B, sizes[l])
-        _matmul(below.T, d, _view(grad, w_off[l], sizes[l], sizes[l + 1]))
+        matmul(below.T, d, _view(grad, w_off[l], sizes[l], sizes[l + 1]))
         if l > 0:
             W = _view(theta, w_off[l], sizes[l], sizes[l + 1])
-            _matmul(d, W.T, _view(work, batch.d_off[l - 1], B, sizes[l]))
+            matmul(d, W.T, _view(work, batch.d_off[l - 1], B, sizes[l]))
     return loss, correct
 
 

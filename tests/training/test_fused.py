@@ -1,0 +1,178 @@
+"""The fused trainer against the layer-by-layer trainer on the Numba path: the same numbers.
+
+Both trainers run the formulas of ``fastmlp.backends._formulas``, so a network must train to
+bit-identical weights, optimizer state and history whichever trainer runs it, and stop at
+the same step, with the same message and the same restored state, when inputs are not finite.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import fastmlp.training.loop as loop
+from fastmlp import MLP, SGD, Adam, AdamW, RMSprop, Sequential
+from fastmlp.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
+
+ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh"]
+OPTIMIZERS = {
+    "sgd": lambda: SGD(0.05),
+    "sgd-nesterov-wd": lambda: SGD(0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "rmsprop": lambda: RMSprop(1e-3, weight_decay=1e-3),
+    "adam-l2": lambda: Adam(1e-3, weight_decay=1e-3),
+    "adamw": lambda: AdamW(1e-3),
+}
+#: (activation, loss, optimizer, dropout, dtype): every activation and optimizer at least
+#: once with each loss and dtype.
+CASES = [(act, loss, opt, dropout, dtype)
+         for (act, opt), (loss, dtype, dropout) in zip(
+             itertools.product(ACTIVATIONS, OPTIMIZERS),
+             itertools.cycle([("cross_entropy", "float32", 0.0), ("mse", "float64", 0.25),
+                              ("cross_entropy", "float64", 0.25), ("mse", "float32", 0.0)]))]
+
+
+def _data(loss, n=37, n_in=6, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, n_in)).astype(np.float32)
+    y = rng.integers(0, k, n) if loss == "cross_entropy" else rng.normal(size=(n, k))
+    return X, y
+
+
+def _train(monkeypatch, fused, build, X, y, optimizer, **fit_args):
+    """Train a fresh model from ``build()``; force the layer-by-layer trainer unless ``fused``.
+
+    Returns the model, its History (or the error raised) and the optimizer."""
+    model = build()
+    with monkeypatch.context() as m:
+        if not fused:
+            m.setattr(loop, "supports", lambda *args: False)
+        else:
+            assert loop.supports(model, optimizer)
+        try:
+            outcome = model.fit(X, y, optimizer=optimizer, verbose=0, **fit_args)
+        except FloatingPointError as err:
+            outcome = err
+    return model, outcome, optimizer
+
+
+def _assert_same(a, b):
+    (model_a, out_a, opt_a), (model_b, out_b, opt_b) = a, b
+    np.testing.assert_array_equal(model_a.flat_params, model_b.flat_params)
+    assert opt_a.iterations == opt_b.iterations
+    for name in opt_a.state_names:
+        np.testing.assert_array_equal(opt_a.flat_state[name], opt_b.flat_state[name])
+    if isinstance(out_a, Exception) or isinstance(out_b, Exception):
+        assert type(out_a) is type(out_b) and str(out_a) == str(out_b)
+    else:
+        assert out_a.history.keys() == out_b.history.keys()
+        for key in out_a.history:
+            if key != "seconds":
+                assert out_a.history[key] == out_b.history[key], key
+
+
+@pytest.mark.parametrize(("activation", "loss", "optimizer", "dropout", "dtype"), CASES)
+def test_fused_and_layerwise_train_to_the_same_bits(monkeypatch, activation, loss, optimizer,
+                                                    dropout, dtype):
+    X, y = _data(loss)
+
+    def build():
+        return MLP([6, 8, 5, 3], activation=activation, dropout=dropout, loss=loss,
+                   dtype=dtype, seed=3)
+
+    runs = [_train(monkeypatch, fused, build, X, y, OPTIMIZERS[optimizer](), epochs=3,
+                   batch_size=8) for fused in (True, False)]
+    _assert_same(*runs)
+    assert runs[0][2].iterations == 3 * 5  # 37 rows in batches of 8: 5 steps per epoch
+
+
+#: Ways a non-finite value enters training (fit refuses non-finite inputs): a NaN or inf
+#: weight, or finite inputs so large that the first layer overflows, in the first step or a
+#: later one.
+NON_FINITE = {"nan-weight": ("weight", np.nan), "inf-weight": ("weight", np.inf),
+              "huge-row0": (0, 3e38), "huge-row13": (13, 3e38), "minus-huge-row9": (9, -3e38)}
+
+
+@pytest.mark.parametrize("case", list(NON_FINITE))
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_non_finite_values_stop_both_trainers_at_the_same_step(monkeypatch, case, activation):
+    where, value = NON_FINITE[case]
+    X = np.random.default_rng(1).normal(size=(24, 6)).astype(np.float32)
+    if where != "weight":
+        X[where, 2] = value
+    y = np.arange(len(X)) % 3
+
+    def build():
+        model = MLP([6, 8, 3], activation=activation, seed=0)
+        if where == "weight":
+            model.flat_params[5] = value
+        return model
+
+    runs = [_train(monkeypatch, fused, build, X, y, Adam(1e-2), epochs=2, batch_size=4,
+                   shuffle=False) for fused in (True, False)]
+    _assert_same(*runs)
+    reference = _train(monkeypatch, False, lambda: build().to_backend("numpy"), X, y,
+                       Adam(1e-2), epochs=2, batch_size=4, shuffle=False)
+    # The reference path (NumPy) ends the same way: a stop at the same step, or no stop.
+    assert type(runs[0][1]) is type(reference[1])
+    if where == "weight":  # a non-finite weight poisons the first loss
+        assert isinstance(reference[1], FloatingPointError)
+    for model, outcome, _ in runs:
+        if isinstance(outcome, FloatingPointError):
+            assert str(outcome) == str(reference[1])
+            if where != "weight":
+                assert np.isfinite(model.flat_params).all()
+
+
+def test_the_issue_example_stops_at_the_same_step_with_finite_weights(monkeypatch):
+    """A NaN reaching a ReLU used to become 0 in the fused kernel only: numpy stopped at step 1,
+    numba at step 4, and numba's weights were left non-finite."""
+    rng = np.random.default_rng(0)
+    X = np.clip(rng.normal(size=(40, 6)) * 3, -100, 100).astype(np.uint8)
+    y = rng.normal(size=(40, 1))
+
+    def build(backend="numba"):
+        return MLP([6, 16, 10, 1], dropout=0.3, loss="mse", backend=backend, seed=2)
+
+    runs = [_train(monkeypatch, fused, build, X, y, SGD(0.01), epochs=5, batch_size=1,
+                   shuffle=False) for fused in (True, False)]
+    _assert_same(*runs)
+    reference = _train(monkeypatch, False, lambda: build("numpy"), X, y, SGD(0.01), epochs=5,
+                       batch_size=1, shuffle=False)
+    for model, outcome, _ in (*runs, reference):
+        assert isinstance(outcome, FloatingPointError)
+        assert np.isfinite(model.flat_params).all()
+    assert str(runs[0][1]) == str(reference[1])
+
+
+def test_a_stop_restores_the_optimizer_state_of_that_step(monkeypatch):
+    """After a stop, the weights and the optimizer state are those of one and the same step:
+    training on the data before the bad batch gives both."""
+    X, y = _data("mse", n=32)
+    y[20, 0] = 1e200  # batch 6 of 8 (rows 20-23): its squared error overflows float64
+
+    def build():
+        return MLP([6, 8, 3], loss="mse", dtype="float64", seed=0)
+
+    for fused in (True, False):
+        model, outcome, opt = _train(monkeypatch, fused, build, X, y, Adam(1e-2), epochs=1,
+                                     batch_size=4, shuffle=False)
+        assert "the loss became inf at epoch 1, step 6" in str(outcome)
+        # The last finite loss, step 5's, was taken at the weights of update 4: those come
+        # back, with the optimizer state and step count of that moment.
+        clean, _, clean_opt = _train(monkeypatch, fused, build, X[:16], y[:16], Adam(1e-2),
+                                     epochs=1, batch_size=4, shuffle=False)
+        np.testing.assert_array_equal(model.flat_params, clean.flat_params)
+        assert opt.iterations == clean_opt.iterations == 4
+        for name in opt.state_names:
+            np.testing.assert_array_equal(opt.flat_state[name], clean_opt.flat_state[name])
+
+
+def test_layer_stacks_without_a_plan_train_layer_by_layer():
+    odd = Sequential([Dense(4, 6), Dropout(0.2), ReLU(), Dense(6, 2)], seed=0)
+    assert odd.plan is None and not loop.supports(odd, Adam())
+    planned = Sequential([Dense(4, 6), LeakyReLU(0.1), Dropout(0.2), Dense(6, 5), Sigmoid(),
+                          Dense(5, 3), Tanh(), Dense(3, 2)], seed=0)
+    assert [layer.activation for layer in planned.plan] == ["leaky_relu", "sigmoid", "tanh",
+                                                           "identity"]
+    assert loop.supports(planned, Adam()) and not loop.supports(planned.to_backend("numpy"),
+                                                                 Adam())
