@@ -28,15 +28,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _formulas as F
+from . import _train_steps as S
 from ._jit import jit
 from ._op_kernels import matmul
-from ._scalar_math import tanh
-from .codes import CROSS_ENTROPY, IDENTITY, LEAKY_RELU, OPT_RMSPROP, OPT_SGD, RELU, SIGMOID, TANH
+from .codes import CROSS_ENTROPY
 
-#: Layout of the float64 ``hyper`` vector of optimizer settings.
-H_MOMENTUM, H_NESTEROV, H_DECAY1, H_DECAY2, H_EPS, H_WEIGHT_DECAY, H_DECOUPLED = range(7)
-N_HYPER = 7
 
 class Layers(NamedTuple):
     """The layer plan as arrays; ``sizes`` is ``(L + 1,)``, the rest ``(L,)``."""
@@ -97,168 +93,6 @@ class Data(NamedTuple):
 
 
 @jit
-def _view(flat, offset, rows, cols):
-    return flat[offset:offset + rows * cols].reshape(rows, cols)
-
-
-@jit
-def _add_bias(z, theta, b_off):
-    if b_off >= 0:
-        n, m = z.shape
-        for i in range(n):
-            for j in range(m):
-                z[i, j] += theta[b_off + j]
-
-
-@jit
-def _bias_activation(z, a, theta, b_off, act, alpha):
-    """``z += b`` then ``a = act(z)``; for identity ``a`` is ``z`` itself.
-
-    One loop per activation, with its code a constant, so the branch sits outside the inner
-    loop (which then vectorises) and each inlined ``exp``/``tanh`` appears once."""
-    _add_bias(z, theta, b_off)
-    if act == IDENTITY:
-        return
-    n, m = z.shape
-    if act == RELU:
-        for i in range(n):
-            for j in range(m):
-                a[i, j] = F.relu(z[i, j])
-    elif act == LEAKY_RELU:
-        slope = z.dtype.type(alpha)
-        for i in range(n):
-            for j in range(m):
-                a[i, j] = F.leaky_relu(z[i, j], slope)
-    elif act == SIGMOID:
-        for i in range(n):
-            for j in range(m):
-                a[i, j] = F.sigmoid(z[i, j])
-    elif act == TANH:
-        for i in range(n):
-            for j in range(m):
-                a[i, j] = tanh(z[i, j])
-
-
-@jit
-def _dropout(a, mask, out, p, rng):
-    """Inverted dropout: ``mask`` is 0 or ``1 / (1 - p)``, ``out = a * mask``.
-
-    One float64 uniform per element, row by row, from ``rng`` (a NumPy Generator whose state
-    Numba shares): the same draws, in the same order, as the layer-by-layer Dropout layer."""
-    dt = a.dtype.type
-    scale, zero = dt(1.0 / (1.0 - p)), dt(0)
-    n, m = a.shape
-    for i in range(n):
-        for j in range(m):
-            keep = zero
-            if rng.random() >= p:
-                keep = scale
-            mask[i, j] = keep
-            out[i, j] = a[i, j] * keep
-
-
-@jit
-def _activation_grad_and_bias_grad(d, z, a, act, alpha, mask, dropped, grad, b_off):
-    """``d *= mask`` (if ``dropped``), then ``d = act'(z) * d`` in place and, with a bias,
-    ``grad[b] = column sums of d``, one pass."""
-    slope = d.dtype.type(alpha)
-    n, m = d.shape
-    if b_off >= 0:
-        grad[b_off:b_off + m] = 0
-    for i in range(n):
-        for j in range(m):
-            g = d[i, j]
-            if dropped:
-                g = g * mask[i, j]
-            g = F.activation_grad(g, z[i, j], a[i, j], act, slope)
-            d[i, j] = g
-            if b_off >= 0:
-                grad[b_off + j] += g
-
-
-@jit
-def _xent(logits, y, d):
-    """Softmax cross-entropy: returns (sum of per-row losses, correct argmaxes); writes
-    ``d = (softmax - onehot) / n``, as the reference's softmax_xent and its backward."""
-    dt = logits.dtype.type
-    n, k = logits.shape
-    nf = dt(n)
-    inv_n = dt(1) / nf
-    total, correct = 0.0, 0
-    for i in range(n):
-        true_logit = logits[i, y[i]]
-        top, s = F.softmax_row(logits[i], d[i])
-        total += F.xent_from_softmax(s, true_logit, top)
-        best = 0
-        for j in range(1, k):
-            if logits[i, j] > logits[i, best]:
-                best = j
-        correct += best == y[i]
-        for j in range(k):
-            d[i, j] = d[i, j] / nf
-        d[i, y[i]] -= inv_n
-    return total, correct
-
-
-@jit
-def _mse(pred, target, d):
-    """Mean squared error: returns the sum of squared errors; writes ``d = 2 (p - t) / (n k)``."""
-    n, k = pred.shape
-    scale = pred.dtype.type(2 / (n * k))
-    total = 0.0
-    for i in range(n):
-        total = F.add_squared_errors(total, pred[i], target[i])
-        for j in range(k):
-            d[i, j] = (pred[i, j] - target[i, j]) * scale
-    return total
-
-
-@jit
-def _optimizer_step(params, opt, lr, step):
-    """One update of every parameter, with the reference ops' formulas; keeps the previous
-    parameters and state in the backups (same pass) so a non-finite loss can undo the step.
-
-    Serial on purpose: a Numba parallel region here made a 784-128-10 epoch 25x slower, its
-    threads spinning against OpenBLAS's on a 2-core machine."""
-    theta, grad, backup = params
-    s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
-    hyper = opt.hyper
-    dt = theta.dtype.type
-    lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
-    use_wd = hyper[H_WEIGHT_DECAY] != 0.0
-    if opt.code == OPT_SGD:
-        momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
-        use_momentum = hyper[H_MOMENTUM] != 0.0
-        for i in range(theta.shape[0]):
-            backup[i], b1[i] = theta[i], s1[i]
-            theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov,
-                                            wd, use_wd, use_momentum)
-    elif opt.code == OPT_RMSPROP:
-        rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
-        eps = dt(hyper[H_EPS])
-        for i in range(theta.shape[0]):
-            backup[i], b1[i] = theta[i], s1[i]
-            theta[i], s1[i] = F.rmsprop_element(theta[i], grad[i], s1[i], lr_, rho, c, eps, wd,
-                                                use_wd)
-    else:
-        beta1, c1 = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
-        beta2, c2 = dt(hyper[H_DECAY2]), dt(1.0 - hyper[H_DECAY2])
-        eps = dt(hyper[H_EPS])
-        decoupled = use_wd and hyper[H_DECOUPLED] != 0.0
-        shrink = dt(1.0 - lr * hyper[H_WEIGHT_DECAY])
-        # math.pow with a float exponent is C's pow, as Python's ``beta ** step`` in the op
-        # wrapper; Numba's ``**`` with an int exponent multiplies and rounds differently.
-        step_size = dt(lr / (1.0 - math.pow(hyper[H_DECAY1], float(step))))
-        bc2_sqrt = dt(math.sqrt(1.0 - math.pow(hyper[H_DECAY2], float(step))))
-        use_l2 = use_wd and not decoupled
-        for i in range(theta.shape[0]):
-            backup[i], b1[i], b2[i] = theta[i], s1[i], s2[i]
-            theta[i], s1[i], s2[i] = F.adam_element(
-                theta[i], grad[i], s1[i], s2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt, eps,
-                wd, use_l2, shrink, decoupled)
-
-
-@jit
 def _train_batch(xb, labels, targets, layers, params, batch, loss_code, rng):
     """Forward, loss and backward of one batch ``xb (B, n_in)``; fills the gradient.
 
@@ -270,36 +104,36 @@ def _train_batch(xb, labels, targets, layers, params, batch, loss_code, rng):
     n_layers = acts.shape[0]
     a_prev = xb
     for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
-        W = _view(theta, w_off[l], sizes[l], sizes[l + 1])
-        z = _view(work, batch.z_off[l], B, sizes[l + 1])
+        W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
+        z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
         matmul(a_prev, W, z)
-        a = _view(work, batch.a_off[l], B, sizes[l + 1])
-        _bias_activation(z, a, theta, b_off[l], acts[l], alphas[l])
+        a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
+        S.bias_activation(z, a, theta, b_off[l], acts[l], alphas[l])
         a_prev = a
         if drops[l] > 0.0:
-            a_prev = _view(work, batch.o_off[l], B, sizes[l + 1])
-            _dropout(a, _view(work, batch.m_off[l], B, sizes[l + 1]), a_prev, drops[l], rng)
-    d = _view(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
+            a_prev = S.matrix_at(work, batch.o_off[l], B, sizes[l + 1])
+            S.dropout(a, S.matrix_at(work, batch.m_off[l], B, sizes[l + 1]), a_prev, drops[l], rng)
+    d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
     if loss_code == CROSS_ENTROPY:
-        total, correct = _xent(a_prev, labels, d)
+        total, correct = S.xent(a_prev, labels, d)
         loss = total / B
     else:
-        loss = _mse(a_prev, targets, d) / (B * sizes[n_layers])
+        loss = S.mse(a_prev, targets, d) / (B * sizes[n_layers])
         correct = 0
     if not math.isfinite(loss):
         return loss, correct
     for l in range(n_layers - 1, -1, -1):  # noqa: E741
-        d = _view(work, batch.d_off[l], B, sizes[l + 1])
-        z = _view(work, batch.z_off[l], B, sizes[l + 1])
-        a = _view(work, batch.a_off[l], B, sizes[l + 1])
-        mask = _view(work, batch.m_off[l], B, sizes[l + 1])
-        _activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], mask, drops[l] > 0.0, grad,
+        d = S.matrix_at(work, batch.d_off[l], B, sizes[l + 1])
+        z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
+        a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
+        mask = S.matrix_at(work, batch.m_off[l], B, sizes[l + 1])
+        S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], mask, drops[l] > 0.0, grad,
                                        b_off[l])
-        below = xb if l == 0 else _view(work, batch.o_off[l - 1], B, sizes[l])
-        matmul(below.T, d, _view(grad, w_off[l], sizes[l], sizes[l + 1]))
+        below = xb if l == 0 else S.matrix_at(work, batch.o_off[l - 1], B, sizes[l])
+        matmul(below.T, d, S.matrix_at(grad, w_off[l], sizes[l], sizes[l + 1]))
         if l > 0:
-            W = _view(theta, w_off[l], sizes[l], sizes[l + 1])
-            matmul(d, W.T, _view(work, batch.d_off[l - 1], B, sizes[l]))
+            W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
+            matmul(d, W.T, S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
     return loss, correct
 
 
@@ -329,7 +163,7 @@ def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch
             start = b * batch_size
             B = min(batch_size, n - start)
             if shuffled:
-                xb = _view(batch.work, 0, B, n_in)
+                xb = S.matrix_at(batch.work, 0, B, n_in)
                 for i in range(B):
                     row = orders[e, start + i]
                     xb[i, :] = X[row * n_in:(row + 1) * n_in]
@@ -339,7 +173,7 @@ def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch
                         batch.targets[i, :] = data.targets[row, :]
                 labels, targets = batch.labels[:B], batch.targets[:B]
             else:
-                xb = _view(X, start * n_in, B, n_in)
+                xb = S.matrix_at(X, start * n_in, B, n_in)
                 labels = data.labels[start:start + B]
                 targets = data.targets[start:start + B]
             loss, correct = _train_batch(xb, labels, targets, layers, params, batch, data.loss,
@@ -347,7 +181,7 @@ def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch
             if not math.isfinite(loss):
                 return e, b, loss
             taken += 1
-            _optimizer_step(params, opt, lrs[e], step + taken)
+            S.optimizer_step(params, opt, lrs[e], step + taken)
             steps[0] = taken
             epoch_loss[e] += loss * B
             epoch_correct[e] += correct

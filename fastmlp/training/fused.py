@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backends import _train_kernel as K
+from ..backends import _train_steps as S
 from ..backends.codes import (
     ACTIVATION_CODES,
     CROSS_ENTROPY,
@@ -21,7 +22,6 @@ from ..backends.codes import (
     OPTIMIZER_CODES,
 )
 from ..optim import SGD, Adam, AdamW, RMSprop
-from .layerwise import Run
 
 _FUSED_OPTIMIZERS = (SGD, RMSprop, Adam, AdamW)
 
@@ -35,14 +35,14 @@ def supports(model, optimizer):
 def _hyper(optimizer):
     """The optimizer's code and settings in the kernel's ``hyper`` layout."""
     rule, settings = optimizer.fused_settings()
-    hyper = np.zeros(K.N_HYPER)
-    hyper[K.H_MOMENTUM] = settings.get("momentum", 0.0)
-    hyper[K.H_NESTEROV] = settings.get("nesterov", False)
-    hyper[K.H_DECAY1] = settings.get("decay1", 0.0)
-    hyper[K.H_DECAY2] = settings.get("decay2", 0.0)
-    hyper[K.H_EPS] = settings.get("eps", 0.0)
-    hyper[K.H_WEIGHT_DECAY] = settings["weight_decay"]
-    hyper[K.H_DECOUPLED] = settings.get("decoupled", False)
+    hyper = np.zeros(S.N_HYPER)
+    hyper[S.H_MOMENTUM] = settings.get("momentum", 0.0)
+    hyper[S.H_NESTEROV] = settings.get("nesterov", False)
+    hyper[S.H_DECAY1] = settings.get("decay1", 0.0)
+    hyper[S.H_DECAY2] = settings.get("decay2", 0.0)
+    hyper[S.H_EPS] = settings.get("eps", 0.0)
+    hyper[S.H_WEIGHT_DECAY] = settings["weight_decay"]
+    hyper[S.H_DECOUPLED] = settings.get("decoupled", False)
     return OPTIMIZER_CODES[rule], hyper
 
 
@@ -96,6 +96,7 @@ class FusedTrainer:
         self.params = K.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
         self.updated = False
         self._steps = np.zeros(1, dtype=np.int64)
+        self.last_call_steps = 0
 
     @property
     def drops(self):
@@ -110,11 +111,9 @@ class FusedTrainer:
         # Adam has two state vectors, SGD and RMSprop one (passed twice).
         return K.OptimizerState(code, hyper, state[0], state[-1], backup[0], backup[-1])
 
-    def run(self, lrs, orders, batch_begin, batch_end):
+    def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):
         """As :meth:`LayerwiseTrainer.run`."""
         opt = self.model.optimizer
-        epochs = len(lrs)
-        loss_sums, correct = np.zeros(epochs), np.zeros(epochs, dtype=np.int64)
         shuffled = orders is not None
         order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
         self._steps[0] = 0
@@ -126,11 +125,10 @@ class FusedTrainer:
                 self._steps)
         finally:
             # Also on Ctrl-C, which surfaces once the kernel returns: count what it did.
-            steps = int(self._steps[0])
-            opt.advance(steps)
-            self.updated = self.updated or steps > 0
-        bad = None if bad_epoch < 0 else (bad_epoch, bad_batch, bad_loss)
-        return Run(loss_sums, correct, bad)
+            self.last_call_steps = int(self._steps[0])
+            opt.advance(self.last_call_steps)
+            self.updated = self.updated or self.last_call_steps > 0
+        return None if bad_epoch < 0 else (bad_epoch, bad_batch, bad_loss)
 
     def undo_step(self):
         """Put back the weights and optimizer state from before the latest update."""

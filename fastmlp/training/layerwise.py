@@ -3,29 +3,14 @@ model's backend ops, then the optimizer's update.
 
 It trains any stack on either backend; the fused trainer (:mod:`.fused`) covers the common
 stacks on the Numba path with the same numbers. Both expose the same small interface,
-:class:`Run`-returning ``run`` plus ``undo_step``, which :func:`fastmlp.training.fit` drives.
+``run`` plus ``undo_step``, which :func:`fastmlp.training.fit` drives.
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
-
-
-class Run(NamedTuple):
-    """What one ``run`` call did, per epoch it covered.
-
-    ``loss_sums[e]``: the sum over steps of batch mean loss times batch size; ``correct[e]``:
-    correct predictions (classifiers); ``bad``: None, or ``(epoch index in this call, batch,
-    loss)`` where the loss stopped being finite (training stopped there, before that
-    batch's update).
-    """
-
-    loss_sums: np.ndarray
-    correct: np.ndarray
-    bad: tuple | None
 
 
 class LayerwiseTrainer:
@@ -41,7 +26,7 @@ class LayerwiseTrainer:
         self.updated = False
         self._buffers = {}
 
-    def run(self, lrs, orders, batch_begin, batch_end):
+    def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):
         """Run batches ``[batch_begin, batch_end)`` of ``len(lrs)`` epochs.
 
         Parameters
@@ -51,14 +36,19 @@ class LayerwiseTrainer:
         orders : (len(lrs), n) int array or None
             The row order of each epoch; None keeps the storage order.
         batch_begin, batch_end : int
+        loss_sums : (len(lrs),) float64 array
+            Adds, per epoch, each step's batch mean loss times its batch size.
+        correct : (len(lrs),) int64 array
+            Adds, per epoch, the correct predictions (classifiers).
 
         Returns
         -------
-        Run
+        None or tuple
+            None, or ``(epoch index in this call, batch, loss)`` where the loss stopped being
+            finite: training stopped there, before that batch's update.
         """
         model, opt = self.model, self.model.optimizer
-        loss_sums = np.zeros(len(lrs))
-        correct = np.zeros(len(lrs), dtype=np.int64)
+        self.last_call_steps = 0
         for e, lr in enumerate(lrs):
             for batch in range(batch_begin, batch_end):
                 start = batch * self.batch_size
@@ -67,13 +57,14 @@ class LayerwiseTrainer:
                 out = model._forward(xb, training=True)
                 loss = model._loss.forward(model.ops, out, yb)
                 if not math.isfinite(loss):
-                    return Run(loss_sums, correct, (e, batch, loss))
+                    return e, batch, loss
                 model._backward(model._loss.backward(model.ops))
                 self._update(opt, lr)
+                self.last_call_steps += 1
                 loss_sums[e] += loss * (stop - start)
                 if model.is_classifier:
                     correct[e] += int(np.count_nonzero(out.argmax(axis=1) == yb))
-        return Run(loss_sums, correct, None)
+        return None
 
     def _update(self, opt, lr):
         """The optimizer step, made all or nothing: a Ctrl-C halfway through it puts back the

@@ -116,29 +116,28 @@ def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, call
         start = time.perf_counter()
         order = model._rng.permutation(trainer.n)[None, :] if shuffling else None
         progress = _progress(trainer.n, epoch, epochs) if verbose == 1 else None
-        loss_sum, correct, begin = 0.0, 0, 0
+        # One pair of sums for all the epoch's calls: it adds up in the order of one call.
+        sums, hits, begin = np.zeros(1), np.zeros(1, dtype=np.int64), 0
         while begin < trainer.n_batches:
             end = min(begin + pacer.chunk(progress is not None), trainer.n_batches)
             tick = time.perf_counter()
-            run = trainer.run([opt.current_lr], order, begin, end)
+            bad = trainer.run([opt.current_lr], order, begin, end, sums, hits)
             pacer.measured(end - begin, time.perf_counter() - tick)
-            loss_sum += run.loss_sums[0]
-            correct += int(run.correct[0])
-            if run.bad is not None:
-                _stop(trainer, f"the loss became {run.bad[2]}", epoch, run.bad[1])
+            if bad is not None:
+                _stop(trainer, f"the loss became {bad[2]}", epoch, bad[1])
             if progress is not None:
                 done = min(end * trainer.batch_size, trainer.n)
                 progress.update(done - progress.n)
-                progress.set_postfix(loss=f"{loss_sum / done:.4f}", refresh=False)
+                progress.set_postfix(loss=f"{sums[0] / done:.4f}", refresh=False)
             begin = end
         if progress is not None:
             progress.close()
         # No later loss checks the epoch's last update (fit may end here): check the weights.
         if not np.isfinite(model.flat_params).all():
             _stop(trainer, "the weights became non-finite", epoch, trainer.n_batches - 1)
-        logs = {"loss": loss_sum / trainer.n}
+        logs = {"loss": float(sums[0]) / trainer.n}
         if model.is_classifier:
-            logs["accuracy"] = correct / trainer.n
+            logs["accuracy"] = int(hits[0]) / trainer.n
         if validation is not None:
             for key, value in model._evaluate(*validation).items():
                 logs[f"val_{key}"] = value
@@ -159,7 +158,6 @@ def _whole_run(model, trainer, epochs, shuffling, history):
     logs the call's mean duration. Only without dropout: the shuffles of a call are drawn
     before its masks would be, unlike epoch by epoch."""
     opt, pacer = model.optimizer, _Pacer(trainer.n_batches)
-    logs = history.history
     first = 0
     while first < epochs:
         count = min(pacer.chunk(False) // trainer.n_batches or 1, epochs - first)
@@ -176,23 +174,35 @@ def _whole_run(model, trainer, epochs, shuffling, history):
         count = len(lrs)
         orders = (np.stack([model._rng.permutation(trainer.n) for _ in lrs]) if shuffling
                   else None)
+        sums, hits = np.zeros(count), np.zeros(count, dtype=np.int64)
         tick = time.perf_counter()
-        run = trainer.run(lrs, orders, 0, trainer.n_batches)
+        try:
+            bad = trainer.run(lrs, orders, 0, trainer.n_batches, sums, hits)
+        except KeyboardInterrupt:  # log the epochs the call completed, then stop
+            _log_epochs(model, history, first, trainer.last_call_steps // trainer.n_batches,
+                        sums, hits, trainer.n, time.perf_counter() - tick)
+            raise
         seconds = time.perf_counter() - tick
         pacer.measured(count * trainer.n_batches, seconds)
-        done = count if run.bad is None else run.bad[0]
-        logs["loss"] += (run.loss_sums[:done] / trainer.n).tolist()
-        if model.is_classifier:
-            logs["accuracy"] += (run.correct[:done] / trainer.n).tolist()
-        logs["seconds"] += [seconds / count] * done
-        history.epoch += range(first, first + done)
-        if run.bad is not None:
-            _stop(trainer, f"the loss became {run.bad[2]}", first + done, run.bad[1])
+        done = count if bad is None else bad[0]
+        _log_epochs(model, history, first, done, sums, hits, trainer.n, seconds / count)
+        if bad is not None:
+            _stop(trainer, f"the loss became {bad[2]}", first + done, bad[1])
         first += count
         if not np.isfinite(model.flat_params).all():
             _stop(trainer, "the weights became non-finite", first - 1, trainer.n_batches - 1)
         if schedule_error is not None:
             raise schedule_error
+
+
+def _log_epochs(model, history, first, done, sums, hits, n, seconds):
+    """Append ``done`` epochs, from epoch ``first`` on, of a whole-run call to ``history``."""
+    logs = history.history
+    logs["loss"] += (sums[:done] / n).tolist()
+    if model.is_classifier:
+        logs["accuracy"] += (hits[:done] / n).tolist()
+    logs["seconds"] += [seconds] * done
+    history.epoch += range(first, first + done)
 
 
 class _Pacer:
