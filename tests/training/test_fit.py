@@ -1,4 +1,4 @@
-"""Training: XOR and digits learn, runs reproduce, both backends follow the same path."""
+"""Training end to end through `fit`: learning, reproducibility, histories, callbacks, backends."""
 
 import numpy as np
 import pytest
