@@ -12,9 +12,9 @@ the perturbed parameters. What is skipped is work whose result is known to be un
 
 Accuracy: each coordinate is a difference of two float64 losses, so, like the reference, it
 carries an absolute rounding error of order ``ε·L/h`` (ε = 2.2e-16). Measured against the same
-central difference in extended precision this path's error is below the reference's (see
-``tests/backends/test_numgrad.py``); the two agree to about that floor, which is 1e-9 relative only for
-coordinates larger than ``ε·L/(h·1e-9)``.
+central difference in extended precision this path's error is below the reference's
+(see ``tests/backends/test_numgrad.py``); the two agree to about that floor, which is 1e-9
+relative only for coordinates larger than ``ε·L/(h·1e-9)``.
 
 The kernels are in ``_numgrad_kernels``; this wrapper validates, runs the unperturbed forward
 pass, packs the network into flat arrays and allocates all scratch up front.
