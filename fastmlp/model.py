@@ -150,14 +150,7 @@ class Sequential:
         self._loss = LOSSES[self.loss]()
         opt = self.optimizer
         if opt is not None and hasattr(opt, "flat_state"):
-            # The optimizer's state must follow the new arrays: bind it to them (which
-            # starts from zeros) and put the saved state and step count back.
-            saved = {name: np.copy(flat) for name, flat in opt.flat_state.items()}
-            iterations = opt.iterations
-            opt.bind(self._params)
-            for name, flat in saved.items():
-                opt.flat_state[name][...] = flat
-            opt.iterations = iterations
+            opt.rebind(self._params)  # the state follows the new arrays
         self.to_backend(self.backend)
 
     # ------------------------------------------------------------------ input checks

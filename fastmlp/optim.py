@@ -7,6 +7,11 @@ trainer drives it: :meth:`Optimizer.step` updates the parameters through the bac
 ``*_update`` ops, and the fused trainer's kernel updates the same vectors then reports its
 steps through :meth:`Optimizer.advance`. ``lr`` is a float or a schedule: any callable
 ``epoch -> learning rate``, such as those in :mod:`fastmlp.schedules`.
+
+The schedule's epoch counts on over ``fit`` calls: an optimizer that trained 3 epochs starts
+the next ``fit`` at epoch 3 of its schedule, as one 6-epoch run would. :meth:`Optimizer.state_dict`
+and :func:`from_state` turn everything an optimizer needs to continue (class, hyperparameters,
+schedule, counts and state vectors) into JSON data and arrays and back: model files store them.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numbers
 
 import numpy as np
 
+from . import schedules
 from ._validation import check_choice, check_fraction, check_positive_number
 from .schedules import CosineDecay, ExponentialDecay, StepDecay  # noqa: F401 (public here too)
 
@@ -27,9 +33,26 @@ def _check_lr(lr):
 
 
 class Optimizer:
-    """Base class. Subclasses list their state arrays in ``state_names`` and define ``_update``."""
+    """Base class. Subclasses list their state arrays in ``state_names`` and define ``_update``.
+
+    Attributes
+    ----------
+    iterations : int
+        Updates made so far (Adam's bias correction counts them).
+    epochs : int
+        Epochs started so far, over every ``fit`` call: the next ``fit`` asks the schedule
+        for epoch ``epochs`` first.
+    current_lr : float
+        The learning rate of the current epoch.
+    flat_state : dict of str to (n_params,) ndarray
+        The state vectors, one per name in ``state_names``; ``state`` holds per-parameter
+        views of them.
+    """
 
     state_names = ()
+    # Class-level defaults, so that optimizers pickled before these existed still work.
+    epochs = 0
+    _first_epoch = 0
 
     def __init__(self, lr, weight_decay=0.0):
         self.lr = _check_lr(lr)
@@ -55,14 +78,22 @@ class Optimizer:
         return float(value)
 
     def start_epoch(self, epoch):
-        """Set the learning rate for ``epoch``; the model calls this before each epoch."""
-        self.current_lr = self.lr_at(epoch)
+        """Set the learning rate for ``epoch`` (0-based, of the current ``fit`` call); the
+        schedule sees it counted on from the epochs of earlier calls."""
+        overall = self._first_epoch + epoch
+        self.current_lr = self.lr_at(overall)
+        self.epochs = overall + 1
 
     def bind(self, params):
-        """Attach to a parameter list; a new list (another model) gets fresh zero state."""
+        """Attach to a parameter list; a new list (another model) gets fresh zero state.
+
+        ``fit`` calls this first: the epochs it runs follow those already started.
+        """
         same = self._params is not None and len(self._params) == len(params) and all(
             a is b for a, b in zip(self._params, params))
-        if not same:
+        if same:
+            self._first_epoch = self.epochs
+        else:
             self._params = list(params)
             # Flat state with per-parameter views: the per-array ops use the views, the fused
             # training kernel updates the whole vector in one pass.
@@ -72,6 +103,19 @@ class Optimizer:
             self.flat_backup = {name: np.zeros(total, dtype=dtype) for name in self.state_names}
             self.state = {name: _split(flat, params) for name, flat in self.flat_state.items()}
             self.iterations = 0
+            self.epochs = self._first_epoch = 0
+
+    def rebind(self, params):
+        """Attach to new arrays shaped like the bound ones, keeping the state and counts
+        (a model rebuilt from a pickle has new arrays)."""
+        saved = {name: np.array(flat) for name, flat in self.flat_state.items()}
+        iterations, epochs = self.iterations, self.epochs
+        self._params = None
+        self.bind(params)
+        for name, flat in saved.items():
+            self.flat_state[name][...] = flat
+        self.iterations, self.epochs = iterations, epochs
+        self._first_epoch = epochs
 
     def step(self, params, grads, ops, lr=None):
         """Update every parameter in place from its gradient, at ``lr`` (default: the
@@ -96,6 +140,32 @@ class Optimizer:
     def config(self):
         """The constructor arguments (schedules are shown by their repr)."""
         return {}
+
+    def state_dict(self):
+        """Everything needed to continue training, for a file: JSON data and arrays.
+
+        Returns
+        -------
+        info : dict
+            ``{"type": class name, "config": constructor arguments (the schedule as
+            {"type", "params"}), "iterations", "epochs", "current_lr"}``.
+        arrays : dict of str to (n_params,) ndarray
+            A copy of each state vector (none before the optimizer is bound).
+
+        Raises
+        ------
+        TypeError
+            A class other than the built-in optimizers, or a schedule other than the built-in
+            ones: their behaviour is code, which a file does not hold.
+        """
+        if OPTIMIZER_TYPES.get(type(self).__name__) is not type(self):
+            raise TypeError(f"the optimizer {type(self).__name__} cannot be stored: only the "
+                            f"built-in ones ({', '.join(OPTIMIZER_TYPES)}) can")
+        config = {**self.config(), "lr": schedules.to_config(self.lr)}
+        info = {"type": type(self).__name__, "config": config, "iterations": self.iterations,
+                "epochs": self.epochs, "current_lr": self.current_lr}
+        arrays = {name: flat.copy() for name, flat in getattr(self, "flat_state", {}).items()}
+        return info, arrays
 
     def fused_settings(self):
         """``(kind, settings)`` for the fused Numba training kernel, or None if it has no
@@ -231,8 +301,15 @@ class AdamW(Adam):
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
         super().__init__(lr, beta1, beta2, eps, weight_decay, decoupled=True)
 
+    def config(self):
+        config = super().config()
+        del config["decoupled"]  # always True: not an argument of AdamW
+        return config
+
 
 OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+#: The optimizers a model file can store, by class name.
+OPTIMIZER_TYPES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
 
 
 def get_optimizer(optimizer, **kwargs):
@@ -244,3 +321,97 @@ def get_optimizer(optimizer, **kwargs):
                         f"{optimizer.__name__}() (or {optimizer.__name__}(lr=...))")
     check_choice(optimizer, OPTIMIZERS, "optimizer")
     return OPTIMIZERS[optimizer](**kwargs)
+
+
+def from_state(info, arrays, params):
+    """An optimizer bound to ``params`` in the state :meth:`Optimizer.state_dict` described.
+
+    Everything is checked before the optimizer is built, so nothing is half restored.
+
+    Parameters
+    ----------
+    info : dict
+        The JSON part of :meth:`Optimizer.state_dict`.
+    arrays : dict of str to (n_params,) ndarray
+        The state vectors, named as the optimizer's ``state_names``.
+    params : list of ndarray
+        The model's parameters; the state vectors must hold one value per parameter scalar,
+        in their dtype.
+
+    Returns
+    -------
+    Optimizer
+
+    Raises
+    ------
+    ValueError
+        A message naming the part that is wrong: an unknown optimizer or schedule type,
+        arguments the optimizer refuses, bad counts, missing, extra, non-finite or
+        wrongly sized state vectors.
+    """
+    if not isinstance(info, dict):
+        raise ValueError(f"the optimizer description should be a dict, found {info!r:.60}")
+    missing = sorted({"type", "config", "iterations", "epochs", "current_lr"} - set(info))
+    if missing:
+        raise ValueError(f"the optimizer description lacks {', '.join(missing)}")
+    name = info["type"]
+    cls = OPTIMIZER_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise ValueError(f"unknown optimizer type {name!r:.60}; known types are: "
+                         f"{', '.join(OPTIMIZER_TYPES)}")
+    config = info["config"]
+    if not isinstance(config, dict) or "lr" not in config:
+        raise ValueError(f"the {name} optimizer's config should be a dict with its lr, found "
+                         f"{config!r:.80}")
+    try:
+        lr = schedules.from_config(config["lr"])
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"the {name} optimizer's learning rate: {err}") from None
+    try:
+        optimizer = cls(**{**config, "lr": lr})
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"the {name} optimizer cannot be rebuilt from its config "
+                         f"{config!r:.120}: {err}") from None
+    counts = {}
+    for key in ("iterations", "epochs"):
+        value = info[key]
+        if type(value) is not int or value < 0:
+            raise ValueError(f"the optimizer's {key} should be a count (an integer >= 0), "
+                             f"found {value!r:.40}")
+        counts[key] = value
+    current_lr = info["current_lr"]
+    if (isinstance(current_lr, bool) or not isinstance(current_lr, numbers.Real)
+            or not math.isfinite(current_lr) or current_lr < 0):
+        raise ValueError(f"the optimizer's current_lr should be a finite number >= 0, found "
+                         f"{current_lr!r:.40}")
+    _check_state_vectors(cls, arrays, params)
+    optimizer.bind(params)
+    for key, flat in arrays.items():
+        optimizer.flat_state[key][...] = flat
+    optimizer.iterations, optimizer.epochs = counts["iterations"], counts["epochs"]
+    optimizer._first_epoch = counts["epochs"]
+    optimizer.current_lr = float(current_lr)
+    return optimizer
+
+
+def _check_state_vectors(cls, arrays, params):
+    expected = set(cls.state_names)
+    if set(arrays) != expected:
+        extra, absent = sorted(set(arrays) - expected), sorted(expected - set(arrays))
+        detail = "; ".join(part for part in (
+            f"missing {', '.join(absent)}" if absent else "",
+            f"unexpected {', '.join(extra)}" if extra else "") if part)
+        raise ValueError(f"the {cls.__name__} optimizer keeps the state vectors "
+                         f"{', '.join(cls.state_names) or '(none)'}; {detail}")
+    size = sum(p.size for p in params)
+    dtype = params[0].dtype if params else np.dtype(np.float64)
+    for key, flat in arrays.items():
+        if flat.ndim != 1 or flat.size != size:
+            raise ValueError(f"the optimizer's state vector {key!r} holds {flat.size:,} values "
+                             f"(shape {flat.shape}), but the model has {size:,} parameters")
+        if flat.dtype != dtype:
+            raise ValueError(f"the optimizer's state vector {key!r} is {flat.dtype}, but the "
+                             f"model's parameters are {np.dtype(dtype).name}")
+        if not np.isfinite(flat).all():
+            raise ValueError(f"the optimizer's state vector {key!r} holds NaN or infinite "
+                             f"values")

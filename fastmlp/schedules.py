@@ -1,8 +1,14 @@
-"""Learning-rate schedules: callables ``epoch -> learning rate`` for any optimizer's ``lr``."""
+"""Learning-rate schedules: callables ``epoch -> learning rate`` for any optimizer's ``lr``.
+
+The built-in schedules describe themselves with ``config()`` (their constructor arguments), so
+a model file can store them: :func:`to_config` and :func:`from_config` turn an optimizer's
+``lr`` (a number or a built-in schedule) into JSON data and back.
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
 
 from ._validation import check_positive_number
 
@@ -18,6 +24,10 @@ class StepDecay:
     def __call__(self, epoch):
         return self.lr * self.gamma ** (epoch // self.step_size)
 
+    def config(self):
+        """The constructor arguments."""
+        return {"lr": self.lr, "step_size": self.step_size, "gamma": self.gamma}
+
     def __repr__(self):
         return f"StepDecay(lr={self.lr}, step_size={self.step_size}, gamma={self.gamma})"
 
@@ -31,6 +41,10 @@ class ExponentialDecay:
 
     def __call__(self, epoch):
         return self.lr * self.gamma**epoch
+
+    def config(self):
+        """The constructor arguments."""
+        return {"lr": self.lr, "gamma": self.gamma}
 
     def __repr__(self):
         return f"ExponentialDecay(lr={self.lr}, gamma={self.gamma})"
@@ -48,5 +62,66 @@ class CosineDecay:
         t = min(epoch, self.epochs) / self.epochs
         return self.lr_min + 0.5 * (self.lr - self.lr_min) * (1 + math.cos(math.pi * t))
 
+    def config(self):
+        """The constructor arguments."""
+        return {"lr": self.lr, "epochs": self.epochs, "lr_min": self.lr_min}
+
     def __repr__(self):
         return f"CosineDecay(lr={self.lr}, epochs={self.epochs}, lr_min={self.lr_min})"
+
+
+#: The schedules a model file can store, by type name.
+SCHEDULES = {cls.__name__: cls for cls in (StepDecay, ExponentialDecay, CosineDecay)}
+
+
+def to_config(lr):
+    """An optimizer's ``lr`` as JSON data: the number itself, or ``{"type", "params"}``.
+
+    Parameters
+    ----------
+    lr : float or schedule
+
+    Returns
+    -------
+    float or dict
+
+    Raises
+    ------
+    TypeError
+        ``lr`` is a callable other than the built-in schedules (its behaviour is code, which
+        a model file does not hold).
+    """
+    if not callable(lr):
+        return float(lr)
+    if SCHEDULES.get(type(lr).__name__) is not type(lr):
+        raise TypeError(f"the learning-rate schedule {lr!r:.80} cannot be stored: only the "
+                        f"built-in schedules ({', '.join(SCHEDULES)}) and numbers can")
+    return {"type": type(lr).__name__, "params": lr.config()}
+
+
+def from_config(value):
+    """The ``lr`` that :func:`to_config` described.
+
+    Raises
+    ------
+    ValueError
+        An unknown schedule type or arguments the schedule refuses (the message says which).
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(check_positive_number(value, "lr"))
+    if not isinstance(value, dict) or set(value) != {"type", "params"}:
+        raise ValueError(f"the learning rate should be a number or a schedule "
+                         f'{{"type": ..., "params": {{...}}}}, found {value!r:.80}')
+    cls = SCHEDULES.get(value["type"]) if isinstance(value["type"], str) else None
+    if cls is None:
+        raise ValueError(f"unknown learning-rate schedule type {value['type']!r:.60}; known "
+                         f"types are: {', '.join(SCHEDULES)}")
+    params = value["params"]
+    if not isinstance(params, dict):
+        raise ValueError(f"the {cls.__name__} schedule's params should be a dict, found "
+                         f"{params!r:.60}")
+    try:
+        return cls(**params)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"the {cls.__name__} schedule cannot be rebuilt from {params!r:.120}: "
+                         f"{err}") from None
