@@ -33,6 +33,8 @@ class History(Callback):
     def __init__(self):
         self.history = {}
         self.epoch = []
+        #: Why the run looks like it did not learn (see fastmlp.training.health), or None.
+        self.warning = None
 
     def on_train_begin(self, model, logs):
         # Every key from the start, so that a run of 0 epochs (or one stopped in its first

@@ -8,6 +8,7 @@ run bit for bit on a given backend). Training itself lives in :mod:`fastmlp.trai
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -181,10 +182,22 @@ class Sequential:
             dout = self._network[i].backward(dout, need_dx=i > 0)
 
     def _outputs(self, X, fn):
-        """Apply ``fn(outputs_of_chunk) -> array`` chunk by chunk and stack the results."""
-        parts = []
+        """Apply ``fn(outputs_of_chunk) -> array`` chunk by chunk and stack the results.
+
+        Warns when outputs are not finite (finite inputs too large for the dtype's
+        arithmetic): their predictions would otherwise be NaN, or class 0, without a word."""
+        parts, bad = [], 0
         for start in range(0, len(X), _INFERENCE_BATCH):
-            parts.append(fn(self._forward(X[start:start + _INFERENCE_BATCH])))
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = self._forward(X[start:start + _INFERENCE_BATCH])
+            bad += int(np.count_nonzero(~np.isfinite(out).all(axis=1)))
+            parts.append(fn(out))
+        if bad:
+            warnings.warn(
+                f"the network's outputs are not finite for {bad} of {len(X)} rows: their inputs "
+                f"overflow {np.dtype(self.dtype).name} arithmetic (the largest input is "
+                f"{max(float(X.max()), -float(X.min())):.3g}), so their predictions mean "
+                f"nothing; scale the inputs as for training", RuntimeWarning, stacklevel=3)
         return np.concatenate(parts)
 
     # ------------------------------------------------------------------ inference
@@ -219,7 +232,15 @@ class Sequential:
             ``{"loss": float, "accuracy": float}`` (no accuracy for regression).
         """
         X, y = self._check_Xy(X, y)
-        return self._evaluate(X, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = self._evaluate(X, y)
+        if not np.isfinite(result["loss"]):
+            warnings.warn(
+                f"the loss on these inputs is {result['loss']}: the inputs (largest "
+                f"{max(float(X.max()), -float(X.min())):.3g}) or the weights overflow "
+                f"{np.dtype(self.dtype).name} arithmetic, so the accuracy means nothing; scale "
+                f"the inputs as for training", RuntimeWarning, stacklevel=2)
+        return result
 
     def _evaluate(self, X, y):
         total_loss, correct = 0.0, 0

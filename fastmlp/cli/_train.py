@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
 from .. import data
 from ..model import MLP
 from ..optim import CosineDecay, ExponentialDecay, StepDecay, get_optimizer
+from ..training.health import DivergenceWarning
 from . import _data, _report
 from ._errors import CLIError, UsageError
 from ._recipes import recipe_for
@@ -100,8 +102,11 @@ def run(args, out=None):
     interactive = sys.stderr.isatty() and sys.stdout.isatty()
     verbose = 1 if interactive and not args.no_progress else 2
     start = time.perf_counter()
-    history = model.fit(X, y, epochs=recipe.epochs, batch_size=recipe.batch_size,
-                        optimizer=optimizer, validation_data=validation, verbose=verbose)
+    with warnings.catch_warnings():
+        # The report says it in its own words (a "warning" row), not as a Python warning.
+        warnings.simplefilter("ignore", DivergenceWarning)
+        history = model.fit(X, y, epochs=recipe.epochs, batch_size=recipe.batch_size,
+                            optimizer=optimizer, validation_data=validation, verbose=verbose)
     seconds = time.perf_counter() - start
     epochs_run = len(history.epoch)
 
@@ -113,6 +118,8 @@ def run(args, out=None):
                        f"{', validation included' if validation is not None else ''})"),
         ("samples/s", f"{epochs_run * len(X) / seconds:,.0f}"),
     ]
+    if history.warning is not None:
+        rows.append(("warning", history.warning))
     unsaved = None
     if args.save is not None:
         try:

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import SGD, Adam
+from ..training.health import DivergenceWarning
 from ._network import squared_weight_norm
 
 #: Dense values per chunk when densifying sparse input (64 MiB of float64).
@@ -129,6 +130,14 @@ def run_epochs(est, data, incremental):
 
 def _epoch(model, data, random_state, shuffle):
     """One pass over the training data; returns fastmlp's mean loss over it."""
+    with warnings.catch_warnings():
+        # One epoch of many: whether training learns is scikit-learn's convergence rules'
+        # call (ConvergenceWarning), not a per-epoch verdict.
+        warnings.simplefilter("ignore", DivergenceWarning)
+        return _one_pass(model, data, random_state, shuffle)
+
+
+def _one_pass(model, data, random_state, shuffle):
     X, Y, batch_size, opt = data.X, data.Y, data.batch_size, data.optimizer
     if not sp.issparse(X):
         history = model.fit(X, Y, epochs=1, batch_size=batch_size, optimizer=opt,

@@ -21,6 +21,7 @@ import numpy as np
 from .._validation import check_positive_number
 from ..callbacks import Callback, History
 from ..optim import Adam, get_optimizer
+from . import health
 from .fused import FusedTrainer, supports
 from .layerwise import LayerwiseTrainer
 
@@ -82,6 +83,8 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     validation = _check_validation(model, validation_data)
     callbacks = _check_callbacks(callbacks)
 
+    health.check_input_scale(X)
+    start = health.baseline(model, X, y)
     if optimizer is not None:
         model.optimizer = get_optimizer(optimizer)
     elif model.optimizer is None:
@@ -105,6 +108,7 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     finally:
         for cb in callbacks:
             cb.on_train_end(model)
+    health.warn_if_diverged(history, start)
     return history
 
 
@@ -135,6 +139,7 @@ def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, call
         # No later loss checks the epoch's last update (fit may end here): check the weights.
         if not np.isfinite(model.flat_params).all():
             _stop(trainer, "the weights became non-finite", epoch, trainer.n_batches - 1)
+        health.check_optimizer_state(opt)
         logs = {"loss": float(sums[0]) / trainer.n}
         if model.is_classifier:
             logs["accuracy"] = int(hits[0]) / trainer.n
@@ -191,6 +196,7 @@ def _whole_run(model, trainer, epochs, shuffling, history):
         first += count
         if not np.isfinite(model.flat_params).all():
             _stop(trainer, "the weights became non-finite", first - 1, trainer.n_batches - 1)
+        health.check_optimizer_state(opt)
         if schedule_error is not None:
             raise schedule_error
 

@@ -148,3 +148,19 @@ def test_failed_save_after_training_still_prints_the_report(capsys, tmp_path, mo
     assert_one_line_error(err, f"--save {target}: no space left on device; the model was "
                                f"not saved")
     assert os.listdir(tmp_path) == []
+
+
+def test_a_run_that_diverges_says_so_in_the_report(capsys):
+    """``--lr 1e6`` stays finite and learns nothing: the report has a warning row."""
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--epochs", "2",
+                         "--optimizer", "sgd", "--lr", "1e6", "--no-progress")
+    assert code == 0, err
+    assert re.search(r"^warning\s+the training loss exploded", out, re.MULTILINE), out
+    assert "DivergenceWarning" not in err  # said once, in the report's words
+
+
+def test_a_healthy_run_has_no_warning_row(capsys):
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--epochs", "3",
+                         "--no-progress")
+    assert code == 0, err
+    assert not re.search(r"^warning", out, re.MULTILINE), out
