@@ -195,3 +195,17 @@ def check_targets(y, n_outputs, dtype):
             f"outputs, got shape {arr.shape}"
         )
     return _cast_finite(arr, dtype, "y")
+
+
+def check_indicator_targets(y, n_outputs, dtype):
+    """Validate multi-label targets (binary cross-entropy): ``(n, n_outputs)`` values in
+    [0, 1] (0/1 indicators or probabilities); return a C-contiguous array of ``dtype``."""
+    arr = check_targets(y, n_outputs, dtype)
+    outside = (arr < 0) | (arr > 1)
+    if outside.any():
+        i, j = np.argwhere(outside)[0]
+        raise ValueError(
+            f"y holds {arr[i, j]} at index ({i}, {j}); binary cross-entropy needs targets in "
+            "[0, 1] (0/1 label indicators, or probabilities), one column per output"
+        )
+    return arr

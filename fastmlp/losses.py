@@ -1,4 +1,5 @@
-"""Losses: softmax cross-entropy (fused with the softmax) and mean squared error.
+"""Losses: softmax cross-entropy (fused with the softmax), mean squared error, and sigmoid
+binary cross-entropy (fused with the sigmoids, for multi-label outputs).
 
 A loss turns the last layer's output into a float and its gradient. Both are batch means,
 so the learning rate does not depend on the batch size.
@@ -15,6 +16,8 @@ class Loss:
     name = ""
     #: True when targets are class labels and predictions are argmaxes.
     is_classification = False
+    #: True when targets are (n, k) values in [0, 1] and predictions 0/1 indicators.
+    is_multilabel = False
 
     def __init__(self):
         self._buffers = {}
@@ -71,4 +74,33 @@ class MeanSquaredError(Loss):
         return dpred
 
 
-LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MeanSquaredError}
+class SigmoidBinaryCrossEntropy(Loss):
+    """Binary cross-entropy of independent sigmoid outputs (multi-label), log-sigmoid stable.
+
+    Mean over the batch and the outputs, as Keras' ``binary_crossentropy`` (which averages
+    over the last axis) and PyTorch's ``BCEWithLogitsLoss``. The network computes logits
+    (a trailing Sigmoid layer is folded into the loss); targets are 0/1 indicators or
+    probabilities in [0, 1].
+
+    ``forward(ops, logits (n, k), target (n, k)) -> float``; ``backward`` returns
+    ``(sigmoid(logits) - target) / (n k)``.
+    """
+
+    name = "binary_cross_entropy"
+    is_multilabel = True
+
+    def forward(self, ops, logits, target):
+        self.probs = self._buffer("probs", logits.shape, logits.dtype)
+        self._target = target
+        return ops.sigmoid_bce(logits, target, self.probs)
+
+    def backward(self, ops):
+        dlogits = self._buffer("grad", self.probs.shape, self.probs.dtype)
+        ops.sigmoid_bce_backward(self.probs, self._target, dlogits)
+        return dlogits
+
+
+LOSSES = {"cross_entropy": SoftmaxCrossEntropy, "mse": MeanSquaredError,
+          "binary_cross_entropy": SigmoidBinaryCrossEntropy}
+#: Other spellings accepted by ``Sequential(loss=...)``; the model keeps the name above.
+LOSS_ALIASES = {"bce": "binary_cross_entropy", "binary_crossentropy": "binary_cross_entropy"}

@@ -15,8 +15,8 @@ import numpy as np
 from . import _validation as check
 from .backends import BACKENDS, get_backend
 from .gradients import analytic_gradients, numerical_gradients
-from .layers import ACTIVATIONS, Dense, Dropout, LeakyReLU, Softmax
-from .losses import LOSSES
+from .layers import ACTIVATIONS, Dense, Dropout, LeakyReLU, Sigmoid, Softmax
+from .losses import LOSS_ALIASES, LOSSES
 from .network import check_layers, flatten, layer_plan, layers_from_config
 from .serialization import write
 from .training import fit
@@ -32,10 +32,14 @@ class Sequential:
     ----------
     layers : list of Layer
         The first must be :class:`Dense` (it fixes the number of input features). A trailing
-        :class:`Softmax` is fused with ``loss="cross_entropy"``.
-    loss : {"cross_entropy", "mse"}
+        :class:`Softmax` is fused with ``loss="cross_entropy"``, a trailing :class:`Sigmoid`
+        with ``loss="binary_cross_entropy"``.
+    loss : {"cross_entropy", "mse", "binary_cross_entropy"}
         Softmax cross-entropy on the last layer's outputs (classification, integer or one-hot
-        labels) or mean squared error (regression, identity output).
+        labels), mean squared error (regression, identity output), or binary cross-entropy
+        of one sigmoid per output (multi-label: ``(n, k)`` targets of 0/1 indicators or
+        probabilities; mean over samples and outputs, as Keras' ``binary_crossentropy``;
+        ``"bce"`` and ``"binary_crossentropy"`` are accepted too).
     backend : {"numba", "numpy"}
         The fast path or the NumPy reference path; :meth:`to_backend` switches later.
     dtype : {"float32", "float64"}
@@ -45,6 +49,8 @@ class Sequential:
 
     def __init__(self, layers, loss="cross_entropy", backend="numba", dtype="float32", seed=None):
         self.layers = check_layers(layers)
+        if isinstance(loss, str):
+            loss = LOSS_ALIASES.get(loss, loss)
         self.loss = check.check_choice(loss, LOSSES, "loss")
         self.dtype = check.check_dtype(dtype)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
@@ -58,11 +64,14 @@ class Sequential:
         for layer in self.layers:
             width = layer.build(width, self.dtype, self._rng)
         self.n_inputs, self.n_outputs = self.layers[0].n_in, width
-        # A trailing Softmax is folded into the loss: the network computes logits.
+        # A trailing Softmax (Sigmoid for binary cross-entropy) is folded into the loss: the
+        # network computes logits.
         fused = isinstance(self.layers[-1], Softmax)
         if fused and self.loss != "cross_entropy":
             raise ValueError(f"a final Softmax layer only goes with loss='cross_entropy', not "
                              f"{self.loss!r}; drop the Softmax for regression")
+        fused = fused or (self.loss == "binary_cross_entropy"
+                          and isinstance(self.layers[-1], Sigmoid) and len(self.layers) > 1)
         self._network = self.layers[:-1] if fused else list(self.layers)
         self._loss = LOSSES[self.loss]()
         if self.is_classifier and self.n_outputs < 2:
@@ -95,6 +104,12 @@ class Sequential:
     def is_classifier(self):
         """True for cross-entropy models: targets are labels, predictions are argmaxes."""
         return LOSSES[self.loss].is_classification
+
+    @property
+    def is_multilabel(self):
+        """True for binary cross-entropy models: targets and predictions are ``(n, k)``
+        indicators, one independent sigmoid per output."""
+        return LOSSES[self.loss].is_multilabel
 
     def parameters(self):
         """The trainable arrays ``[W1, b1, W2, b2, ...]`` (updated in place by training)."""
@@ -162,6 +177,8 @@ class Sequential:
     def _check_y(self, y):
         if self.is_classifier:
             return check.check_labels(y, self.n_outputs)
+        if self.is_multilabel:
+            return check.check_indicator_targets(y, self.n_outputs, self.dtype)
         return check.check_targets(y, self.n_outputs, self.dtype)
 
     def _check_Xy(self, X, y):
@@ -203,18 +220,27 @@ class Sequential:
     # ------------------------------------------------------------------ inference
 
     def predict(self, X):
-        """Class labels ``(n,)`` int64 for classifiers; outputs ``(n, n_out)`` for regression."""
+        """Class labels ``(n,)`` int64 for classifiers; 0/1 indicators ``(n, n_out)`` int64
+        for multi-label models (``predict_proba > 0.5``); outputs ``(n, n_out)`` for
+        regression."""
         X = self._check_X(X)
         if self.is_classifier:
             return self._outputs(X, lambda logits: logits.argmax(axis=1))
+        if self.is_multilabel:
+            return self._outputs(X, lambda logits: (self._sigmoid(logits) > 0.5).astype(np.int64))
         return self._outputs(X, np.copy)
 
     def predict_proba(self, X):
-        """Class probabilities ``(n, n_classes)`` (softmax of the outputs); classifiers only."""
-        if not self.is_classifier:
-            raise ValueError("predict_proba needs a classifier (loss='cross_entropy'); this model "
-                             "has loss='mse', use predict")
+        """Class probabilities ``(n, n_classes)`` (softmax of the outputs) for classifiers;
+        for multi-label models the probability of each label ``(n, n_out)`` (one sigmoid per
+        output, rows need not sum to one)."""
+        if not (self.is_classifier or self.is_multilabel):
+            raise ValueError("predict_proba needs a classifier (loss='cross_entropy' or "
+                             f"'binary_cross_entropy'); this model has loss={self.loss!r}, use "
+                             "predict")
         X = self._check_X(X)
+        if self.is_multilabel:
+            return self._outputs(X, self._sigmoid)
 
         def softmax(logits):
             probs = np.empty_like(logits)
@@ -222,6 +248,11 @@ class Sequential:
             return probs
 
         return self._outputs(X, softmax)
+
+    def _sigmoid(self, logits):
+        probs = np.empty_like(logits)
+        self.ops.sigmoid_forward(logits, probs)
+        return probs
 
     def evaluate(self, X, y):
         """Mean loss (and accuracy for classifiers) on ``X, y``.
@@ -256,10 +287,15 @@ class Sequential:
         return result
 
     def score(self, X, y):
-        """Accuracy for classifiers, R² (coefficient of determination) for regression."""
+        """Accuracy for classifiers, subset accuracy for multi-label models (the fraction of
+        samples whose labels are all right, as scikit-learn's ``accuracy_score``; targets are
+        rounded at 0.5), R² (coefficient of determination) for regression."""
         X, y = self._check_Xy(X, y)
         if self.is_classifier:
             return self._evaluate(X, y)["accuracy"]
+        if self.is_multilabel:
+            predicted = self._outputs(X, lambda logits: self._sigmoid(logits) > 0.5)
+            return float(np.mean((predicted == (y > 0.5)).all(axis=1)))
         pred = self._outputs(X, np.copy).astype(np.float64)
         residual = ((y - pred) ** 2).sum()
         total = ((y - y.mean(axis=0)) ** 2).sum()

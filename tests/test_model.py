@@ -268,8 +268,8 @@ def test_cross_entropy_with_one_output(backend):
 def test_predict_proba_on_a_regression_model(backend, data):
     X, _ = data
     with pytest.raises(ValueError, match=r"predict_proba needs a classifier "
-                                         r"\(loss='cross_entropy'\); this model has loss='mse', "
-                                         r"use predict"):
+                                         r"\(loss='cross_entropy' or 'binary_cross_entropy'\); "
+                                         r"this model has loss='mse', use predict"):
         regressor(backend).predict_proba(X)
 
 

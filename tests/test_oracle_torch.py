@@ -35,7 +35,7 @@ def _torch_grads(net):
     return grads
 
 
-@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse", "binary_cross_entropy"])
 @pytest.mark.parametrize("activation", list(TORCH_ACT))
 def test_loss_and_gradients_match_torch(backend, activation, loss):
     rng = np.random.default_rng(0)
@@ -49,6 +49,10 @@ def test_loss_and_gradients_match_torch(backend, activation, loss):
     if loss == "cross_entropy":
         y = rng.integers(0, 4, size=16)
         torch_loss = torch.nn.functional.cross_entropy(out, torch.from_numpy(y))
+    elif loss == "binary_cross_entropy":
+        y = (rng.random((16, 4)) < 0.5).astype(np.float64)
+        y[:3] = rng.random((3, 4))  # probabilities as targets, too
+        torch_loss = torch.nn.BCEWithLogitsLoss()(out, torch.from_numpy(y))
     else:
         y = rng.normal(size=(16, 4))
         torch_loss = torch.nn.functional.mse_loss(out, torch.from_numpy(y))

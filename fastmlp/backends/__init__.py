@@ -28,6 +28,8 @@ OPS = (
     "softmax_xent_backward",
     "mse",
     "mse_backward",
+    "sigmoid_bce",
+    "sigmoid_bce_backward",
     "dropout_forward",
     "dropout_backward",
     "sgd_update",

@@ -258,6 +258,20 @@ def xent_from_softmax(total, true_logit, top):
 
 
 @inline
+def bce_element(z, t):
+    """Binary cross-entropy of one logit ``z`` against a target ``t`` in [0, 1], in float64.
+
+    ``max(z, 0) - z t + log(1 + exp(-|z|))``: the log-sigmoid stable form (the exp never
+    overflows), NaN propagating as the reference's ``np.maximum`` does.
+    """
+    z64, t64 = np.float64(z), np.float64(t)
+    top = z64
+    if z64 < 0.0:
+        top = 0.0
+    return top - z64 * t64 + math.log1p(math.exp(-abs(z64)))
+
+
+@inline
 def add_squared_errors(total, pred, target):
     """``total + sum((pred - target)**2)`` over one row, in order, accumulated in float64.
 

@@ -10,7 +10,8 @@ kernel serves every depth (layer ``l`` maps ``dims[l]`` units to ``dims[l + 1]``
   the same pre-activations transposed; ``T`` each layer's input transposed, ``(dims[l], n)``
   blocks at ``tof[l]`` (``X.T`` first), so the samples that parameter ``W_l[i, j]`` touches
   and their ``z_l[:, j]``, ``a_l[:, j]`` are contiguous. ``ell`` holds the per-sample losses.
-- ``target = (labels, tgt, loss_code, scale)``: ``scale`` is ``n`` (cross-entropy) or ``n * k``.
+- ``target = (labels, tgt, loss_code, scale)``: ``scale`` is ``n`` (cross-entropy) or ``n * k``
+  (MSE, binary cross-entropy).
 
 Indices are uint64 on purpose: Numba wraps negative int64 indices around, and that check turns
 each row loop below into gathers instead of vector loads (about 5x slower on these loops).
@@ -24,10 +25,18 @@ import math
 import numpy as np
 from numba import prange
 
+from . import _formulas as F
 from ._jit import jit, jit_parallel
-
-IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH = 0, 1, 2, 3, 4
-CROSS_ENTROPY, MSE = 0, 1
+from .codes import (  # noqa: F401 - MSE is read through this module (K.MSE)
+    BINARY_CROSS_ENTROPY,
+    CROSS_ENTROPY,
+    IDENTITY,
+    LEAKY_RELU,
+    MSE,
+    RELU,
+    SIGMOID,
+    TANH,
+)
 
 
 @jit
@@ -105,8 +114,14 @@ def sample_loss(out, k, loss_code, label, tgt, toff):
     """Loss of one sample from its output row ``out[:k]`` (not yet divided by n or n*k).
 
     Cross-entropy: ``log(sum(exp(out - max))) - (out[label] - max)``. MSE: the sum of squared
-    differences to ``tgt[toff:toff + k]``.
+    differences to ``tgt[toff:toff + k]``. Binary cross-entropy: the sum of the per-output
+    sigmoid cross-entropies against ``tgt[toff:toff + k]``.
     """
+    if loss_code == BINARY_CROSS_ENTROPY:
+        acc = 0.0
+        for c in range(k):
+            acc += F.bce_element(out[c], tgt[toff + c])
+        return acc
     if loss_code == CROSS_ENTROPY:
         m = out[0]
         for c in range(k):

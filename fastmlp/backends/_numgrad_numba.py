@@ -88,7 +88,8 @@ def numerical_gradient(X, target, weights, biases, activations, alphas, loss, ep
     else:
         labels = np.zeros(n, dtype=np.int64)
         tgt = np.ascontiguousarray(target, dtype=np.float64).ravel()
-        loss_code, scale = K.MSE, float(n * k)
+        loss_code = K.BINARY_CROSS_ENTROPY if loss == "binary_cross_entropy" else K.MSE
+        scale = float(n * k)
     ell = np.empty(n)
     K.sample_losses(a, labels, tgt, loss_code, ell)
 

@@ -14,7 +14,7 @@ import numpy as np
 from .._validation import check_choice
 
 ACTIVATIONS = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")
-LOSSES = ("cross_entropy", "mse")
+LOSSES = ("cross_entropy", "mse", "binary_cross_entropy")
 #: Activations with a kink at zero, where a central difference may straddle the corner.
 KINKED = ("relu", "leaky_relu")
 

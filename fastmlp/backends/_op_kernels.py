@@ -189,6 +189,25 @@ def mse_backward(pred, target, scale, dpred):
         of[i] = (pf[i] - tf[i]) * scale
 
 
+@jit
+def sigmoid_bce(logits, target, probs):
+    zf, tf, pf = logits.ravel(), target.ravel(), probs.ravel()
+    loss = 0.0
+    for i in range(zf.size):
+        z = zf[i]  # read first: probs may be the logits buffer itself
+        loss += F.bce_element(z, tf[i])
+        pf[i] = F.sigmoid(z)
+    return loss / zf.size
+
+
+@jit
+def sigmoid_bce_backward(probs, target, dlogits):
+    size = probs.dtype.type(probs.size)
+    pf, tf, of = probs.ravel(), target.ravel(), dlogits.ravel()
+    for i in range(pf.size):
+        of[i] = (pf[i] - tf[i]) / size
+
+
 # --------------------------------------------------------------------------- dropout
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from . import _train_steps as S
 from ._jit import jit
 from ._op_kernels import matmul
-from .codes import CROSS_ENTROPY
+from .codes import BINARY_CROSS_ENTROPY, CROSS_ENTROPY
 
 
 class Layers(NamedTuple):
@@ -83,8 +83,8 @@ class Batch(NamedTuple):
 
 
 class Data(NamedTuple):
-    """The training set: ``X`` flat ``(n * n_in,)``, labels ``(n,)`` or targets ``(n, k)``
-    (the unused one is a dummy), and the loss code."""
+    """The training set: ``X`` flat ``(n * n_in,)``, labels ``(n,)`` (cross-entropy) or
+    targets ``(n, k)`` (the other losses; the unused one is a dummy), and the loss code."""
 
     X: np.ndarray
     labels: np.ndarray
@@ -117,6 +117,9 @@ def _train_batch(xb, labels, targets, layers, params, batch, loss_code, rng):
     if loss_code == CROSS_ENTROPY:
         total, correct = S.xent(a_prev, labels, d)
         loss = total / B
+    elif loss_code == BINARY_CROSS_ENTROPY:
+        loss = S.bce(a_prev, targets, d) / (B * sizes[n_layers])
+        correct = 0
     else:
         loss = S.mse(a_prev, targets, d) / (B * sizes[n_layers])
         correct = 0

@@ -2,9 +2,9 @@
 
 Used by :mod:`._train_kernel`, which strings them into a step: bias + activation after each
 forward product, dropout, the activation derivative with the bias gradient before each
-backward product, softmax cross-entropy (or MSE) forward and backward in one pass per row,
-and the optimizer update over the whole parameter vector. Every formula comes from
-:mod:`._formulas`.
+backward product, softmax cross-entropy (or MSE, or sigmoid binary cross-entropy) forward
+and backward in one pass per row, and the optimizer update over the whole parameter vector.
+Every formula comes from :mod:`._formulas`.
 """
 
 from __future__ import annotations
@@ -135,6 +135,21 @@ def mse(pred, target, d):
         total = F.add_squared_errors(total, pred[i], target[i])
         for j in range(k):
             d[i, j] = (pred[i, j] - target[i, j]) * scale
+    return total
+
+
+@jit
+def bce(logits, target, d):
+    """Sigmoid binary cross-entropy: returns the sum of the per-element losses; writes
+    ``d = (sigmoid(z) - t) / (n k)``, as the reference's sigmoid_bce and its backward."""
+    n, k = logits.shape
+    size = logits.dtype.type(n * k)
+    total = 0.0
+    for i in range(n):
+        for j in range(k):
+            z = logits[i, j]
+            total += F.bce_element(z, target[i, j])
+            d[i, j] = (F.sigmoid(z) - target[i, j]) / size
     return total
 
 

@@ -12,9 +12,10 @@ IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH = 0, 1, 2, 3, 4
 ACTIVATION_CODES = {"identity": IDENTITY, "relu": RELU, "leaky_relu": LEAKY_RELU,
                     "sigmoid": SIGMOID, "tanh": TANH}
 
-CROSS_ENTROPY, MSE = 0, 1
+CROSS_ENTROPY, MSE, BINARY_CROSS_ENTROPY = 0, 1, 2
 #: Loss name (as ``Sequential(loss=...)`` spells it) -> code.
-LOSS_CODES = {"cross_entropy": CROSS_ENTROPY, "mse": MSE}
+LOSS_CODES = {"cross_entropy": CROSS_ENTROPY, "mse": MSE,
+              "binary_cross_entropy": BINARY_CROSS_ENTROPY}
 
 # Prefixed, so that they never shadow the optimizer classes SGD, RMSprop and Adam.
 OPT_SGD, OPT_RMSPROP, OPT_ADAM = 0, 1, 2

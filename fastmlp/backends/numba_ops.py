@@ -236,6 +236,24 @@ def mse_backward(pred, target, dpred):
     K.mse_backward(pred, target, 2 / pred.size, dpred)
 
 
+def sigmoid_bce(logits, target, probs):
+    """Sigmoid binary cross-entropy, mean over every element; see
+    :func:`numpy_ops.sigmoid_bce`."""
+    logits = np.ascontiguousarray(logits)
+    target = np.ascontiguousarray(target)
+    if logits.ndim != 2 or target.shape != logits.shape or probs.shape != logits.shape:
+        _mismatch("sigmoid_bce", logits=logits.shape, target=target.shape, probs=probs.shape)
+    _check_out("sigmoid_bce", "probs", probs)
+    return K.sigmoid_bce(logits, target, probs)
+
+
+def sigmoid_bce_backward(probs, target, dlogits):
+    """``dlogits = (probs - target) / (n k)``; see :func:`numpy_ops.sigmoid_bce_backward`."""
+    probs, target = _elementwise("sigmoid_bce_backward", "probs target dlogits", dlogits, probs,
+                                 target)
+    K.sigmoid_bce_backward(probs, target, dlogits)
+
+
 # --------------------------------------------------------------------------- dropout
 
 

@@ -153,6 +153,40 @@ def mse_backward(pred, target, dpred):
     dpred *= 2 / pred.size
 
 
+def sigmoid_bce(logits, target, probs):
+    """Sigmoid binary cross-entropy, fused and log-sigmoid stable (multi-label outputs).
+
+    Each of the ``k`` outputs is an independent logistic unit; the loss of one logit ``z``
+    against a target ``t`` in [0, 1] is ``max(z, 0) - z t + log(1 + exp(-|z|))`` (which equals
+    ``-t log sigmoid(z) - (1 - t) log(1 - sigmoid(z))`` without ever overflowing), computed in
+    float64.
+
+    Parameters
+    ----------
+    logits : (n, k) array
+    target : (n, k) array of values in [0, 1] (0/1 indicators, or probabilities).
+    probs : (n, k) array, written with ``sigmoid(logits)`` for the backward pass.
+
+    Returns
+    -------
+    float
+        The mean over the batch and the outputs (as Keras' ``binary_crossentropy``, which
+        averages over the last axis, then over the batch, and PyTorch's
+        ``BCEWithLogitsLoss``).
+    """
+    z = logits.astype(np.float64)
+    t = target.astype(np.float64)
+    per_element = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+    sigmoid_forward(logits, probs)
+    return float(np.mean(per_element))
+
+
+def sigmoid_bce_backward(probs, target, dlogits):
+    """Gradient of :func:`sigmoid_bce`: ``dlogits = (probs - target) / (n k)``; ``(n, k)``."""
+    np.subtract(probs, target, out=dlogits)
+    dlogits /= dlogits.dtype.type(probs.size)
+
+
 # --------------------------------------------------------------------------- dropout
 
 
@@ -254,7 +288,7 @@ def numerical_gradient(X, target, weights, biases, activations, alphas, loss, ep
         The batch.
     target : (n,) int64 array or (n, k) float64 array
         Class labels in ``[0, k)`` for ``loss="cross_entropy"``; regression targets for
-        ``loss="mse"``.
+        ``loss="mse"``; values in [0, 1] for ``loss="binary_cross_entropy"``.
     weights : list of (n_l, n_{l+1}) float64 arrays
         Layer ``l`` computes ``z_l = a_{l-1} @ weights[l] + biases[l]`` with ``a_{-1} = X``.
     biases : list of (n_{l+1},) float64 arrays
@@ -264,9 +298,9 @@ def numerical_gradient(X, target, weights, biases, activations, alphas, loss, ep
         The last is normally "identity"; cross-entropy applies the softmax itself.
     alphas : list of float
         Per layer, the negative slope of "leaky_relu"; ignored by the other activations.
-    loss : {"cross_entropy", "mse"}
-        Softmax cross-entropy averaged over samples, or squared error averaged over all
-        ``n * k`` output elements.
+    loss : {"cross_entropy", "mse", "binary_cross_entropy"}
+        Softmax cross-entropy averaged over samples; squared error, or sigmoid binary
+        cross-entropy, averaged over all ``n * k`` output elements.
     eps : float
         The step ``h``.
 
@@ -356,6 +390,8 @@ def network_loss(X, target, weights, biases, activations, alphas, loss, kinked=N
                 _ACTIVATIONS[name](z, a)
     if loss == "cross_entropy":
         return softmax_xent(a, target, np.empty_like(a)), signs
+    if loss == "binary_cross_entropy":
+        return sigmoid_bce(a, target, np.empty_like(a)), signs
     return mse(a, target), signs
 
 

@@ -14,7 +14,7 @@ Every builder has the signature ``build(rng, dtype, n, p, q) -> dict`` with ``n`
 - dense ops: ``x`` of shape ``(n, p)``, ``W`` of shape ``(p, q)``, outputs ``(n, q)``;
 - activations, dropout and MSE: arrays of shape ``(n, p)``;
 - softmax ops: arrays of shape ``(n, q)`` and integer labels ``y`` of shape ``(n,)`` in
-  ``[0, q)``;
+  ``[0, q)``; sigmoid binary cross-entropy: logits and targets in [0, 1] of shape ``(n, q)``;
 - optimizer updates: parameter, gradient and state of shape ``(p, q)``.
 
 Values are drawn so each op meets its interesting regions: exact zeros at the ReLU kink,
@@ -38,7 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CASES", "Case", "build", "mask", "probabilities", "uniform", "with_zeros"]
+__all__ = ["CASES", "Case", "build", "mask", "probabilities", "soft_targets", "uniform",
+           "with_zeros"]
 
 
 def uniform(rng, shape, dtype, low=-2.0, high=2.0):
@@ -57,6 +58,14 @@ def probabilities(rng, n, k, dtype):
     """``(n, k)`` rows of positive probabilities that each sum to one."""
     p = rng.random((n, k)) + 1e-3
     return (p / p.sum(axis=1, keepdims=True)).astype(dtype)
+
+
+def soft_targets(rng, shape, dtype):
+    """Binary-cross-entropy targets of ``shape``: mostly 0/1 indicators, some probabilities."""
+    t = (rng.random(shape) < 0.5).astype(np.float64)
+    soft = rng.random(shape) < 0.25
+    t[soft] = rng.random(int(soft.sum()))
+    return t.astype(dtype)
 
 
 def mask(rng, shape, dtype, p_drop=0.5):
@@ -190,6 +199,25 @@ CASES = {
         },
         inputs=("pred", "target"),
         written=("dpred",),
+    ),
+    "sigmoid_bce": Case(
+        lambda r, d, n, p, q: {
+            "logits": uniform(r, (n, q), d, -40, 40),
+            "target": soft_targets(r, (n, q), d),
+            "probs": np.empty((n, q), d),
+        },
+        inputs=("logits", "target"),
+        written=("probs",),
+        returns=True,
+    ),
+    "sigmoid_bce_backward": Case(
+        lambda r, d, n, p, q: {
+            "probs": uniform(r, (n, q), d, 0, 1),
+            "target": soft_targets(r, (n, q), d),
+            "dlogits": np.empty((n, q), d),
+        },
+        inputs=("probs", "target"),
+        written=("dlogits",),
     ),
     "dropout_forward": Case(
         lambda r, d, n, p, q: {

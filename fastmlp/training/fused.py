@@ -1,7 +1,7 @@
 """The fused trainer: many batches, or whole epochs, per call of one compiled kernel.
 
 It covers the stacks the model's layer plan describes (Dense layers each followed by at most
-one activation and one Dropout), cross-entropy or MSE, and the built-in optimizers, on the
+one activation and one Dropout), every loss, and the built-in optimizers, on the
 "numba" backend; :func:`supports` says when. Everything else trains layer by layer
 (:mod:`.layerwise`) with the same numbers; dropout masks come from the model's generator in
 the same order on both paths. The kernel itself is :mod:`fastmlp.backends._train_kernel`.
@@ -18,7 +18,6 @@ from ..backends.codes import (
     CROSS_ENTROPY,
     IDENTITY,
     LOSS_CODES,
-    MSE,
     OPTIMIZER_CODES,
 )
 from ..optim import SGD, Adam, AdamW, RMSprop
@@ -65,7 +64,8 @@ def _batch_space(plan, batch_size, dtype, loss_code, n_targets):
             offsets[key].append(value)
         offset = d + block
     labels = np.empty(batch_size if loss_code == CROSS_ENTROPY else 1, dtype=np.int64)
-    targets = np.empty((batch_size, n_targets) if loss_code == MSE else (1, 1), dtype=dtype)
+    targets = np.empty((batch_size, n_targets) if loss_code != CROSS_ENTROPY else (1, 1),
+                       dtype=dtype)
     return K.Batch(np.empty(offset, dtype=dtype),
                    *(np.array(offsets[key], dtype=np.int64) for key in "zamod"),
                    labels, targets)

@@ -26,7 +26,7 @@ from fastmlp.backends import _numgrad_numba, _numgrad_spec, numpy_ops
 PATHS = {"numpy": numpy_ops.numerical_gradient, "numba": _numgrad_numba.numerical_gradient}
 EPS64 = np.finfo(np.float64).eps
 
-# (sizes, activations, loss, batch, zero-bias layers): every activation, both losses,
+# (sizes, activations, loss, batch, zero-bias layers): every activation, every loss,
 # 1-3 hidden layers, batch 1, a single output unit, layers without bias.
 CASES = {
     "relu-ce": ([6, 9, 4], ["relu", "identity"], "cross_entropy", 12, ()),
@@ -41,6 +41,9 @@ CASES = {
     "batch1-mse-1out": ([3, 5, 1], ["sigmoid", "identity"], "mse", 1, (1,)),
     "sigmoid-out-mse": ([4, 6, 3], ["leaky_relu", "sigmoid"], "mse", 6, ()),
     "relu-out-mse": ([4, 6, 3], ["tanh", "relu"], "mse", 8, ()),
+    "tanh-bce": ([5, 7, 4], ["tanh", "identity"], "binary_cross_entropy", 10, ()),
+    "relu-2h-bce-1out": ([4, 6, 5, 1], ["relu", "sigmoid", "identity"],
+                         "binary_cross_entropy", 7, (1,)),
 }
 
 
@@ -55,6 +58,9 @@ def make_case(name, seed=0):
     X[X < 0.3] = 0.0
     if loss == "cross_entropy":
         target = rng.integers(0, sizes[-1], size=n)
+    elif loss == "binary_cross_entropy":
+        target = (rng.random((n, sizes[-1])) < 0.5).astype(float)
+        target[0] = rng.random(sizes[-1])  # a row of probabilities
     else:
         target = rng.normal(size=(n, sizes[-1]))
     alphas = [0.1 if a == "leaky_relu" else 0.0 for a in activations]
@@ -96,6 +102,8 @@ def backprop(X, target, weights, biases, activations, alphas, loss):
         p /= p.sum(axis=1, keepdims=True)
         p[np.arange(n), target] -= 1
         d = p / n
+    elif loss == "binary_cross_entropy":
+        d = (1 / (1 + np.exp(-a)) - target) / a.size
     else:
         d = 2 * (a - target) / a.size
     grads_W, grads_b = [None] * len(weights), [None] * len(weights)
@@ -116,6 +124,8 @@ def loss_longdouble(X, target, weights, biases, activations, alphas, loss):
     if loss == "cross_entropy":
         shifted = a - a.max(axis=1, keepdims=True)
         return np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(a)), target])
+    if loss == "binary_cross_entropy":
+        return np.mean(np.maximum(a, 0) - a * target + np.log1p(np.exp(-np.abs(a))))
     return np.mean((a - target) ** 2)
 
 
@@ -219,6 +229,7 @@ def test_numba_matches_the_reference_on_random_shapes(widths, hidden, out_act, l
     biases = [rng.normal(size=b) * 0.1 for b in widths[1:]]
     X = np.where(rng.random((n, widths[0])) < 0.3, 0.0, rng.random((n, widths[0])))
     target = (rng.integers(0, widths[-1], size=n) if loss == "cross_entropy"
+              else rng.random((n, widths[-1])) if loss == "binary_cross_entropy"
               else rng.normal(size=(n, widths[-1])))
     activations = [hidden] * (len(weights) - 1) + [out_act]
     spec = (X, target, weights, biases, activations, [0.2] * len(weights), loss)

@@ -22,18 +22,22 @@ OPTIMIZERS = {
     "adam-l2": lambda: Adam(1e-3, weight_decay=1e-3),
     "adamw": lambda: AdamW(1e-3),
 }
-#: (activation, loss, optimizer, dropout, dtype): every activation and optimizer at least
-#: once with each loss and dtype.
+#: (activation, loss, optimizer, dropout, dtype): every activation with every optimizer, the
+#: pairs taking the losses, dtypes and dropout in turn.
 CASES = [(act, loss, opt, dropout, dtype)
          for (act, opt), (loss, dtype, dropout) in zip(
              itertools.product(ACTIVATIONS, OPTIMIZERS),
              itertools.cycle([("cross_entropy", "float32", 0.0), ("mse", "float64", 0.25),
-                              ("cross_entropy", "float64", 0.25), ("mse", "float32", 0.0)]))]
+                              ("binary_cross_entropy", "float32", 0.25),
+                              ("cross_entropy", "float64", 0.25), ("mse", "float32", 0.0),
+                              ("binary_cross_entropy", "float64", 0.0)]))]
 
 
 def _data(loss, n=37, n_in=6, k=3, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n_in)).astype(np.float32)
+    if loss == "binary_cross_entropy":
+        return X, (rng.random((n, k)) < 0.5).astype(np.float64)
     y = rng.integers(0, k, n) if loss == "cross_entropy" else rng.normal(size=(n, k))
     return X, y
 
