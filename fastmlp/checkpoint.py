@@ -1,8 +1,9 @@
 """ModelCheckpoint: save the model during training, every few epochs or when it improves.
 
 A checkpoint is an ordinary model file, written by :meth:`fastmlp.Sequential.save` and read
-by :func:`fastmlp.load`. Every write is atomic, so a run killed mid-save leaves the previous
-checkpoint intact.
+by :func:`fastmlp.load`: it carries the optimizer and the random generator's state, so
+loading one and calling ``fit`` for the remaining epochs continues the run exactly. Every
+write is atomic, so a run killed mid-save leaves the previous checkpoint intact.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@
 what the file describes: the architecture in the header must call for exactly the parameter
 arrays the file holds, with their shapes and dtype, all finite, before the model is built. So
 a small file that claims an enormous network is refused at once.
+
+Files of format version 2 also hold the random generator's state and, when the model had
+one, the optimizer: both are checked in full before the model is returned, so a load gives
+the whole model or an error naming the damaged part, never a model restored in part.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from .backends import BACKENDS
 from .layers import Dense
 from .model import Sequential
 from .network import layers_from_config
+from .optim import from_state
 from .serialization import ModelFileError, read
 
 __all__ = ["load"]
@@ -34,14 +39,19 @@ def load(path, backend=None):
     Returns
     -------
     Sequential
+        With the weights, the random generator's state and the optimizer (``None`` if the
+        file has none: format version 1, or a model saved before training) as saved, so
+        ``fit`` continues where the saved run stopped.
 
     Raises
     ------
     FileNotFoundError
         Nothing at ``path``.
     ModelFileError
-        The file is damaged, not a fastmlp model, hostile, or from an unknown format version.
-        Its architecture is checked against the stored arrays before anything is allocated.
+        The file is damaged, not a fastmlp model, hostile, or from an unknown format version;
+        the message names the part (the architecture, a parameter, the optimizer section or
+        its state vectors, the generator state). The architecture is checked against the
+        stored arrays before anything is allocated.
     """
     shown = os.fspath(path)
     if backend is not None:
@@ -55,10 +65,12 @@ def load(path, backend=None):
         raise ModelFileError(f"{shown} describes a model that cannot be built: its 'layers' "
                              f"should be a list of layer descriptions (dicts), found "
                              f"{specs!r:.60}")
+    params, optimizer_state = _split_arrays(arrays, header, shown)
+    random_state = _check_random_state(header.get("random_state"), shown)
     try:
         layers = layers_from_config(config)
         dtype = check.check_dtype(config["dtype"])
-        _check_stored_params(layers, dtype, arrays, shown)
+        _check_stored_params(layers, dtype, params, shown)
         model = Sequential(layers, loss=config["loss"], backend=backend or config["backend"],
                            dtype=dtype, seed=config.get("seed"))
     except KeyError as err:
@@ -69,8 +81,61 @@ def load(path, backend=None):
             raise
         raise ModelFileError(f"{shown} describes a model that cannot be built: {err}") from None
     for i, param in enumerate(model._params):
-        param[...] = arrays[f"param_{i}"]
+        param[...] = params[f"param_{i}"]
+    if "optimizer" in header:
+        try:
+            model.optimizer = from_state(header["optimizer"], optimizer_state, model._params)
+        except ValueError as err:
+            raise ModelFileError(f"{shown} has a damaged optimizer section: {err}") from None
+    if random_state is not None:
+        model._rng.bit_generator.state = random_state
     return model
+
+
+def _split_arrays(arrays, header, shown):
+    """The optimizer's state vectors (by state name) apart from the rest: the parameters,
+    which :func:`_check_stored_params` checks by name."""
+    params, state = {}, {}
+    for name, array in arrays.items():
+        if name.startswith("optimizer."):
+            state[name[len("optimizer."):]] = array
+        else:
+            params[name] = array
+    if state and "optimizer" not in header:
+        raise ModelFileError(f"{shown} has a damaged optimizer section: it holds optimizer "
+                             f"state vectors ({', '.join(sorted(state))}) but no optimizer "
+                             f"description")
+    return params, state
+
+
+#: The keys of a PCG64 generator's state, as ``Generator.bit_generator.state`` gives it.
+_PCG64_KEYS = {"bit_generator", "state", "has_uint32", "uinteger"}
+
+
+def _check_random_state(state, shown):
+    """The generator state the header stores (None if it stores none), checked in full."""
+    if state is None:
+        return None
+    problem = None
+    if not isinstance(state, dict) or set(state) != _PCG64_KEYS:
+        problem = f"it should be a dict with the keys {sorted(_PCG64_KEYS)}"
+    elif state["bit_generator"] != "PCG64":
+        problem = f"the generator is {state['bit_generator']!r:.40}, not 'PCG64'"
+    elif (not isinstance(state["state"], dict) or set(state["state"]) != {"state", "inc"}
+          or not all(type(v) is int and 0 <= v < 2**128 for v in state["state"].values())):
+        problem = "its 'state' should hold two integers 'state' and 'inc' in [0, 2**128)"
+    elif type(state["has_uint32"]) is not int or state["has_uint32"] not in (0, 1):
+        problem = "its 'has_uint32' should be 0 or 1"
+    elif type(state["uinteger"]) is not int or not 0 <= state["uinteger"] < 2**32:
+        problem = "its 'uinteger' should be an integer in [0, 2**32)"
+    else:
+        try:  # what numpy itself checks
+            np.random.Generator(np.random.PCG64()).bit_generator.state = state
+        except (TypeError, ValueError, OverflowError) as err:
+            problem = str(err)
+    if problem is not None:
+        raise ModelFileError(f"{shown} has a damaged random generator state: {problem}")
+    return state
 
 
 def _check_stored_params(layers, dtype, arrays, shown):

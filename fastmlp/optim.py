@@ -89,9 +89,7 @@ class Optimizer:
 
         ``fit`` calls this first: the epochs it runs follow those already started.
         """
-        same = self._params is not None and len(self._params) == len(params) and all(
-            a is b for a, b in zip(self._params, params))
-        if same:
+        if self._bound_to(params):
             self._first_epoch = self.epochs
         else:
             self._params = list(params)
@@ -141,8 +139,15 @@ class Optimizer:
         """The constructor arguments (schedules are shown by their repr)."""
         return {}
 
-    def state_dict(self):
+    def state_dict(self, params=None):
         """Everything needed to continue training, for a file: JSON data and arrays.
+
+        Parameters
+        ----------
+        params : list of ndarray, optional
+            The model's parameters. When the optimizer is not bound to these very arrays
+            (not trained on them yet), the state is what binding to them gives: zero
+            vectors and counts.
 
         Returns
         -------
@@ -164,8 +169,17 @@ class Optimizer:
         config = {**self.config(), "lr": schedules.to_config(self.lr)}
         info = {"type": type(self).__name__, "config": config, "iterations": self.iterations,
                 "epochs": self.epochs, "current_lr": self.current_lr}
+        if params is not None and not self._bound_to(params):
+            size = sum(p.size for p in params)
+            dtype = params[0].dtype if params else np.float64
+            info.update(iterations=0, epochs=0)
+            return info, {name: np.zeros(size, dtype=dtype) for name in self.state_names}
         arrays = {name: flat.copy() for name, flat in getattr(self, "flat_state", {}).items()}
         return info, arrays
+
+    def _bound_to(self, params):
+        return self._params is not None and len(self._params) == len(params) and all(
+            a is b for a, b in zip(self._params, params))
 
     def fused_settings(self):
         """``(kind, settings)`` for the fused Numba training kernel, or None if it has no

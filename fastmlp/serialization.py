@@ -5,12 +5,18 @@ sections) and named numeric arrays; :func:`read` returns them after checking eve
 can check without knowing what they mean. Building a model from them is
 :func:`fastmlp.load`'s job.
 
-Layout (format version 1). The archive holds one ``.npy`` member per array, stored without
-compression, and ``header.npy``: the UTF-8 bytes of a JSON object, as a ``uint8`` array. The
-header says ``"format": "fastmlp-model"``, ``"format_version"``, ``"fastmlp_version"``, lists
-every array under ``"arrays"`` as ``{name: {"shape": [...], "dtype": "float32"}}``, and carries
-the caller's sections (a model's ``"config"``). Files written before the ``"arrays"`` list
-existed describe their ``param_<i>`` arrays in a ``"params"`` list; both are read.
+Layout (format versions 1 and 2). The archive holds one ``.npy`` member per array, stored
+without compression, and ``header.npy``: the UTF-8 bytes of a JSON object, as a ``uint8``
+array. The header says ``"format": "fastmlp-model"``, ``"format_version"``,
+``"fastmlp_version"``, lists every array under ``"arrays"`` as ``{name: {"shape": [...],
+"dtype": "float32"}}``, and carries the caller's sections (a model's ``"config"``). Files
+written before the ``"arrays"`` list existed describe their ``param_<i>`` arrays in a
+``"params"`` list; both are read.
+
+Format version 2 has the same layout; a model file adds the sections ``"random_state"`` (the
+generator's state) and, when the model has an optimizer, ``"optimizer"`` (class,
+hyperparameters, schedule, counts) with its state vectors as the arrays
+``optimizer.<name>``. Version 1 files, which have neither, still load.
 
 No pickle: arrays are plain numbers, and the header is parsed as JSON. Reading a hostile file
 is cheap: the header is bounded in size and nesting, and every array's shape and dtype in the
@@ -44,9 +50,9 @@ from ._npz import (
 from ._version import __version__
 
 FORMAT = "fastmlp-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: The format versions this release reads.
-READABLE_VERSIONS = (1,)
+READABLE_VERSIONS = (1, 2)
 #: Largest header accepted, in bytes (a 1,000-layer model needs about 150 kB).
 MAX_HEADER_BYTES = 2**20
 #: Deepest nesting of JSON lists/objects accepted in a header (a model's needs 5).

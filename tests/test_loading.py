@@ -21,7 +21,7 @@ from fastmlp import (
     Softmax,
     Tanh,
 )
-from fastmlp.serialization import read, write
+from fastmlp.serialization import RESERVED_SECTIONS, read, write
 
 D = 6
 
@@ -79,7 +79,8 @@ def rewrite(path, source, config=None, **changes):
     """
     header, arrays = read(source)
     arrays = {k: v for k, v in {**arrays, **changes}.items() if v is not None}
-    write(path, {"config": header["config"] if config is None else config}, arrays)
+    sections = {k: v for k, v in header.items() if k not in RESERVED_SECTIONS}
+    write(path, {**sections, "config": header["config"] if config is None else config}, arrays)
     return path
 
 
@@ -204,7 +205,7 @@ def test_file_holds_no_pickle(tmp_path, kind):
         assert isinstance(array, np.ndarray)
         assert array.dtype != object
     header = json.loads(arrays["header"].tobytes().decode("utf-8"))
-    assert header["format_version"] == 1
+    assert header["format_version"] == 2
     assert header["config"] == model.config()
     assert set(header["arrays"]) == params
 

@@ -87,7 +87,7 @@ def good(tmp_path):
 
 def test_round_trip_keeps_sections_names_shapes_dtypes_and_values(good):
     header, arrays = read(good)
-    assert header["format"] == "fastmlp-model" and header["format_version"] == 1
+    assert header["format"] == "fastmlp-model" and header["format_version"] == 2
     assert header["fastmlp_version"] == serialization.__version__
     assert header["config"] == {"layers": [], "note": "x"}
     assert list(arrays) == list(ARRAYS)
@@ -292,7 +292,7 @@ def test_format_version_unknown(tmp_path, version):
     path = write_raw(tmp_path / "future.npz", {"header": raw_header(header)})
     with pytest.raises(ModelFileError, match=rf"future\.npz uses model format version "
                                              rf"{version!r}, but this fastmlp \(0\.1\.0\) reads "
-                                             r"version 1; upgrade fastmlp to read it"):
+                                             r"version 1 or 2; upgrade fastmlp to read it"):
         read(path)
 
 
