@@ -147,7 +147,7 @@ def build_parser(prog="fastmlp"):
                        help="adamw is Adam with decoupled weight decay")
     train.add_argument("--lr", type=_positive(float), metavar="LR",
                        help="(initial) learning rate")
-    train.add_argument("--momentum", type=_fraction, default=0.9,
+    train.add_argument("--momentum", type=_fraction,
                        help="SGD momentum (default 0.9)")
     train.add_argument("--weight-decay", type=_non_negative_float, metavar="WD",
                        help="L2 penalty; decoupled (AdamW-style) for adamw")
@@ -165,12 +165,21 @@ def build_parser(prog="fastmlp"):
     train.add_argument("--validation-split", type=_fraction, default=0.1, metavar="F",
                        help="fraction of the training data held out for val_loss / "
                             "val_accuracy each epoch (default 0.1; 0 = none)")
-    train.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+    train.add_argument("--dtype", choices=("float32", "float64"),
                        help="precision of weights and arithmetic (default float32)")
-    train.add_argument("--seed", type=_non_negative_int, default=0,
+    train.add_argument("--seed", type=_non_negative_int,
                        help="seeds initialisation, shuffling, dropout and the validation "
-                            "split (default 0)")
+                            "split (default 0; with --resume, the checkpoint's seed)")
     train.add_argument("--save", metavar="PATH", help="write the trained model (.npz)")
+    train.add_argument("--checkpoint", metavar="PATH",
+                       help="save the model with its optimizer after every epoch, for "
+                            "--resume; PATH may hold {epoch}, e.g. run-{epoch:03d}.npz "
+                            "(one file per epoch)")
+    train.add_argument("--resume", metavar="PATH",
+                       help="continue the run saved in PATH (by --checkpoint or --save) for "
+                            "the epochs left of --epochs (the recipe's by default): the "
+                            "network, optimizer, schedule and random state come from PATH, "
+                            "so the result is that of an uninterrupted run")
     train.add_argument("--plot", metavar="PREFIX",
                        help="write PREFIX-history.png, PREFIX-confusion.png and "
                             "PREFIX-misclassified.png (needs matplotlib; a .pdf or .svg "

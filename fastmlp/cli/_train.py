@@ -1,4 +1,5 @@
-"""``fastmlp train``: data, recipe, network, fit, test report, then save and plot."""
+"""``fastmlp train``: data, recipe, network (new, or a checkpoint's with ``--resume``), fit
+(with ``--checkpoint`` saving every epoch), test report, then save and plot."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import warnings
 import numpy as np
 
 from .. import data
+from ..checkpoint import ModelCheckpoint
+from ..layers import Dense
+from ..loading import load
 from ..model import MLP
 from ..optim import CosineDecay, ExponentialDecay, StepDecay, get_optimizer
 from ..training.health import DivergenceWarning
@@ -46,7 +50,7 @@ def learning_rate(recipe, args):
 def _optimizer(recipe, args):
     kwargs = {"lr": learning_rate(recipe, args), "weight_decay": recipe.weight_decay}
     if recipe.optimizer == "sgd":
-        kwargs["momentum"] = args.momentum
+        kwargs["momentum"] = args.momentum if args.momentum is not None else 0.9
     return get_optimizer(recipe.optimizer, **kwargs)
 
 
@@ -58,44 +62,74 @@ def _check_combinations(recipe, args):
         raise UsageError("--step-size applies to --schedule step only")
 
 
+#: Flags that describe the network or the optimizer: with --resume, the checkpoint does.
+_FROM_CHECKPOINT = ("layers", "activation", "dropout", "optimizer", "lr", "momentum",
+                    "weight_decay", "schedule", "gamma", "step_size", "dtype")
+
+
+def _checkpoint(args):
+    """The ModelCheckpoint ``--checkpoint`` asks for (or None), checked before any work."""
+    if args.checkpoint is None:
+        return None
+    try:
+        checkpoint = ModelCheckpoint(args.checkpoint, save_best_only=False)
+    except ValueError as err:
+        raise UsageError(f"--checkpoint: {err}") from None
+    if not checkpoint.fields:
+        _report.check_output(args.checkpoint, "--checkpoint", "checkpoint")
+    else:
+        folder = os.path.dirname(os.path.abspath(args.checkpoint))
+        if not os.path.isdir(folder):
+            raise CLIError(f"--checkpoint {args.checkpoint}: the folder {folder} does not exist")
+    return checkpoint
+
+
 def run(args, out=None):
     """Train as ``args`` say; returns the exit status."""
     out = out or sys.stdout
     # Whatever would fail after training fails now, before minutes of work.
+    if args.resume is not None:
+        given = [f"--{name.replace('_', '-')}" for name in _FROM_CHECKPOINT
+                 if getattr(args, name) is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
+                             f"network and optimizer come from the checkpoint")
+        if args.recipe != "default":
+            raise UsageError("--recipe cannot be combined with --resume; give --epochs and "
+                             "--batch-size as the interrupted run had them, if they differ "
+                             "from the dataset's recipe")
     if args.plot:
         _report.check_plots(args.plot)
     if args.save is not None:
         _report.check_output(args.save, "--save", "model file")
+    checkpoint = _checkpoint(args)
+    resumed = load(args.resume, backend=args.backend) if args.resume is not None else None
     dataset = _data.load(args.dataset, download=args.download)
     recipe = recipe_for(dataset.key, args)
     _check_combinations(recipe, args)
-    sizes = network_sizes(args.layers if args.layers is not None else recipe.hidden,
-                          dataset.n_features, dataset.n_classes)
-
+    if resumed is not None:
+        model, epochs, seed = _resume(resumed, args, recipe, dataset)
+    else:
+        epochs, seed = recipe.epochs, args.seed if args.seed is not None else 0
     X, y, validation = dataset.X_train, dataset.y_train, None
     if args.validation_split > 0:
         (X, y), validation = data.split(X, y, test_size=args.validation_split,
-                                        seed=args.seed, stratify=np.bincount(y).min() >= 2)
-    needed = memory_needed(sizes, args.dtype, recipe.optimizer, recipe.batch_size)
-    _check_memory(sizes, needed, args.dtype, recipe.optimizer)
-    try:
-        model = MLP(sizes, activation=recipe.activation, dropout=recipe.dropout,
-                    backend=args.backend or "numba", dtype=args.dtype, seed=args.seed)
-    except MemoryError:
-        raise CLIError(_too_big(sizes, needed, args.dtype, recipe.optimizer, None)) from None
-    optimizer = _optimizer(recipe, args)
-
+                                        seed=seed, stratify=np.bincount(y).min() >= 2)
     held = f" / {len(validation[0]):,} validation" if validation is not None else ""
-    print(f"dataset   {dataset.title}: {len(X):,} train{held} / {len(dataset.X_test):,} "
-          f"test, {dataset.n_features} features, {dataset.n_classes} classes", file=out)
-    dropout = f", dropout {recipe.dropout:g}" if recipe.dropout else ""
-    print(f"network   {'-'.join(map(str, sizes))} {recipe.activation}{dropout} "
-          f"({model.count_params():,} parameters), {model.backend} "
-          f"{np.dtype(model.dtype).name}", file=out)
-    decay = f", weight decay {recipe.weight_decay:g}" if recipe.weight_decay else ""
-    print(f"training  {recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule} schedule){decay}, "
-          f"batch {recipe.batch_size}, {recipe.epochs} epochs, seed {args.seed}", file=out,
-          flush=True)
+    description = (f"dataset   {dataset.title}: {len(X):,} train{held} / "
+                   f"{len(dataset.X_test):,} test, {dataset.n_features} features, "
+                   f"{dataset.n_classes} classes")
+    if resumed is None:
+        model, optimizer = _fresh(args, recipe, dataset, seed, description, out)
+    else:
+        optimizer = None  # the checkpoint's
+        done = model.optimizer.epochs
+        print(description, file=out)
+        print(f"network   {'-'.join(map(str, _widths(model)))} ({model.count_params():,} "
+              f"parameters), {model.backend} {np.dtype(model.dtype).name}", file=out)
+        print(f"resumed   {args.resume}: {done} of {recipe.epochs} epochs done, "
+              f"{model.optimizer!r}, batch {recipe.batch_size}, seed {seed}", file=out,
+              flush=True)
 
     # Bars only on a terminal. fit prints the epoch lines next to the bars, on stderr, so
     # when stdout goes to a file or pipe they go there instead (verbose=2), without bars.
@@ -105,8 +139,9 @@ def run(args, out=None):
     with warnings.catch_warnings():
         # The report says it in its own words (a "warning" row), not as a Python warning.
         warnings.simplefilter("ignore", DivergenceWarning)
-        history = model.fit(X, y, epochs=recipe.epochs, batch_size=recipe.batch_size,
-                            optimizer=optimizer, validation_data=validation, verbose=verbose)
+        history = model.fit(X, y, epochs=epochs, batch_size=recipe.batch_size,
+                            optimizer=optimizer, validation_data=validation, verbose=verbose,
+                            callbacks=[checkpoint] if checkpoint is not None else None)
     seconds = time.perf_counter() - start
     epochs_run = len(history.epoch)
 
@@ -120,6 +155,8 @@ def run(args, out=None):
     ]
     if history.warning is not None:
         rows.append(("warning", history.warning))
+    if checkpoint is not None and checkpoint.saved:
+        rows.append(("checkpoint", checkpoint.saved[-1]))
     unsaved = None
     if args.save is not None:
         try:
@@ -135,6 +172,56 @@ def run(args, out=None):
     if args.plot:
         _report.draw(args.plot, dataset, model.predict(dataset.X_test), out, history)
     return 0
+
+
+def _fresh(args, recipe, dataset, seed, description, out):
+    """A new network and optimizer from the recipe, and the lines that describe them."""
+    sizes = network_sizes(args.layers if args.layers is not None else recipe.hidden,
+                          dataset.n_features, dataset.n_classes)
+    dtype = args.dtype or "float32"
+    needed = memory_needed(sizes, dtype, recipe.optimizer, recipe.batch_size)
+    _check_memory(sizes, needed, dtype, recipe.optimizer)
+    try:
+        model = MLP(sizes, activation=recipe.activation, dropout=recipe.dropout,
+                    backend=args.backend or "numba", dtype=dtype, seed=seed)
+    except MemoryError:
+        raise CLIError(_too_big(sizes, needed, dtype, recipe.optimizer, None)) from None
+    optimizer = _optimizer(recipe, args)
+    print(description, file=out)
+    dropout = f", dropout {recipe.dropout:g}" if recipe.dropout else ""
+    print(f"network   {'-'.join(map(str, sizes))} {recipe.activation}{dropout} "
+          f"({model.count_params():,} parameters), {model.backend} "
+          f"{np.dtype(model.dtype).name}", file=out)
+    decay = f", weight decay {recipe.weight_decay:g}" if recipe.weight_decay else ""
+    print(f"training  {recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule} schedule){decay}, "
+          f"batch {recipe.batch_size}, {recipe.epochs} epochs, seed {seed}", file=out,
+          flush=True)
+    return model, optimizer
+
+
+def _resume(model, args, recipe, dataset):
+    """The loaded ``model``, the epochs left to train and the seed of the validation split."""
+    if model.optimizer is None:
+        raise CLIError(f"--resume {args.resume}: the file holds no optimizer state (saved "
+                       f"before training, by an older fastmlp, or with a learning-rate "
+                       f"schedule of your own), so the run cannot be continued exactly")
+    if (model.n_inputs, model.n_outputs) != (dataset.n_features, dataset.n_classes):
+        raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} features "
+                       f"and {model.n_outputs} classes, but {dataset.title} has "
+                       f"{dataset.n_features} features and {dataset.n_classes} classes")
+    done = model.optimizer.epochs
+    if done >= recipe.epochs:
+        raise CLIError(f"--resume {args.resume}: the run has done {done} epochs, and "
+                       f"--epochs is {recipe.epochs}: nothing is left to train (give a "
+                       f"larger --epochs to train on)")
+    seed = args.seed if args.seed is not None else (model.seed or 0)
+    return model, recipe.epochs - done, seed
+
+
+def _widths(model):
+    """Widths from input to output of the Dense layers of ``model``."""
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    return [dense[0].n_in] + [layer.n_out for layer in dense]
 
 
 # --------------------------------------------------------------------------- memory

@@ -1,0 +1,114 @@
+"""``fastmlp train --checkpoint PATH`` and ``--resume PATH``: an interrupted run, continued from
+its checkpoint, ends with the weights of the uninterrupted run."""
+
+import re
+
+import numpy as np
+import pytest
+from cli_run import assert_one_line_error, run
+
+import fastmlp
+
+DIGITS = ["train", "--dataset", "digits", "--no-progress", "--layers", "24", "--dropout", "0.1",
+          "--optimizer", "sgd", "--schedule", "step", "--step-size", "2", "--lr", "0.05",
+          "--seed", "4"]
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """5 epochs in one go, a checkpoint after each, and the final model."""
+    folder = tmp_path_factory.mktemp("full")
+    code = fastmlp.cli.main([*DIGITS, "--epochs", "5", "--checkpoint",
+                             str(folder / "run-{epoch}.npz"), "--save", str(folder / "full.npz")])
+    assert code == 0
+    return folder
+
+
+def test_checkpoint_saves_every_epoch_with_the_optimizer(full_run):
+    files = sorted(p.name for p in full_run.glob("run-*.npz"))
+    assert files == [f"run-{epoch}.npz" for epoch in range(1, 6)]
+    model = fastmlp.load(full_run / "run-2.npz")
+    assert model.optimizer.epochs == 2
+    assert repr(model.optimizer) == ("SGD(lr=StepDecay(lr=0.05, step_size=2, gamma=0.1), "
+                                     "momentum=0.9, nesterov=False, weight_decay=0.0)")
+
+
+def test_resume_from_a_checkpoint_ends_as_the_uninterrupted_run(capsys, tmp_path, full_run):
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--no-progress",
+                         "--epochs", "5", "--resume", str(full_run / "run-2.npz"),
+                         "--save", str(tmp_path / "resumed.npz"))
+    assert code == 0, err
+    assert f"resumed   {full_run / 'run-2.npz'}: 2 of 5 epochs done, SGD(" in out
+    assert "seed 4" in out  # the checkpoint's: the same validation split
+    assert len(re.findall(r"^epoch \d+/3 ", out, re.MULTILINE)) == 3
+    resumed = fastmlp.load(tmp_path / "resumed.npz")
+    full = fastmlp.load(full_run / "full.npz")
+    np.testing.assert_array_equal(resumed.flat_params, full.flat_params)  # bit for bit
+    for key, flat in full.optimizer.flat_state.items():
+        np.testing.assert_array_equal(resumed.optimizer.flat_state[key], flat)
+    assert resumed.optimizer.epochs == 5
+
+
+def test_resume_and_checkpoint_into_the_same_file(capsys, tmp_path, full_run):
+    path = tmp_path / "ck.npz"
+    path.write_bytes((full_run / "run-4.npz").read_bytes())
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--no-progress", "--epochs",
+                         "5", "--resume", str(path), "--checkpoint", str(path))
+    assert code == 0, err
+    assert re.search(rf"^checkpoint\s+{re.escape(str(path))}$", out, re.MULTILINE)
+    np.testing.assert_array_equal(fastmlp.load(path).flat_params,
+                                  fastmlp.load(full_run / "full.npz").flat_params)
+
+
+def test_network_flags_do_not_go_with_resume(capsys, full_run):
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+                       str(full_run / "run-1.npz"), "--layers", "32", "--lr", "0.1")
+    assert code == 2
+    assert ("--layers, --lr cannot be combined with --resume: the network and optimizer come "
+            "from the checkpoint") in err
+
+
+def test_resume_with_nothing_left_to_train(capsys, full_run):
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+                       str(full_run / "run-5.npz"), "--epochs", "5")
+    assert code == 1
+    assert_one_line_error(err, "the run has done 5 epochs, and --epochs is 5")
+
+
+def test_resume_from_a_file_without_optimizer(capsys, tmp_path):
+    fastmlp.MLP([64, 8, 10], seed=0).save(tmp_path / "untrained.npz")
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+                       str(tmp_path / "untrained.npz"))
+    assert code == 1
+    assert_one_line_error(err, "untrained.npz: the file holds no optimizer state")
+
+
+def test_resume_on_data_of_another_width(capsys, full_run):
+    code, _, err = run(capsys, "train", "--dataset", "iris", "--resume",
+                       str(full_run / "run-1.npz"))
+    assert code == 1
+    assert_one_line_error(err, "the network takes 64 features and 10 classes, but")
+
+
+def test_resume_from_a_missing_or_damaged_file(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+                       str(tmp_path / "nothing.npz"))
+    assert code == 1
+    assert_one_line_error(err, "nothing.npz: no such file")
+    (tmp_path / "junk.npz").write_bytes(b"not a model")
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+                       str(tmp_path / "junk.npz"))
+    assert code == 1
+    assert_one_line_error(err, "junk.npz", "zip archive")
+
+
+def test_checkpoint_path_problems_fail_before_training(capsys, tmp_path):
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--checkpoint",
+                         str(tmp_path / "missing" / "run-{epoch}.npz"))
+    assert code == 1
+    assert_one_line_error(err, "--checkpoint", "does not exist")
+    assert "epoch" not in out
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--checkpoint",
+                         str(tmp_path / "run-{epoch.npz"))
+    assert code == 2
+    assert "--checkpoint: checkpoint path" in err and "is not a valid template" in err
