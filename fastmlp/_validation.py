@@ -209,3 +209,24 @@ def check_indicator_targets(y, n_outputs, dtype):
             "[0, 1] (0/1 label indicators, or probabilities), one column per output"
         )
     return arr
+
+
+def check_sample_weight(sample_weight, n, dtype):
+    """Validate per-sample weights for ``n`` samples; return a C-contiguous ``(n,)`` array of
+    ``dtype``, or None for None."""
+    if sample_weight is None:
+        return None
+    arr = _as_numeric_array(sample_weight, "sample_weight")
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"sample_weight must have shape ({n},), one weight per sample, got "
+                         f"shape {arr.shape}")
+    _check_finite(arr, "sample_weight")
+    if (arr < 0).any():
+        i = int(np.argmax(arr < 0))
+        raise ValueError(f"sample_weight holds the negative weight {arr[i]} at index {i}; "
+                         "weights must be >= 0")
+    arr = _cast_finite(arr, dtype, "sample_weight")
+    if not arr.any():
+        raise ValueError("sample_weight is all zero: sample weights must contain at least one "
+                         "non-zero number")
+    return arr

@@ -15,13 +15,14 @@ from ._validation import check_positive_number
 from .layers import Activation, Dense
 
 
-def analytic_gradients(model, X, y):
+def analytic_gradients(model, X, y, weights=None):
     """Backpropagated gradients of the mean loss, in the model's dtype, dropout off.
 
-    ``X`` and ``y`` are already validated. Returns copies aligned with ``model.parameters()``.
+    ``X``, ``y`` (and the sample ``weights (n,)``, for the weighted mean loss, or None) are
+    already validated. Returns copies aligned with ``model.parameters()``.
     """
     out = model._forward(X, training=False)
-    model._loss.forward(model.ops, out, y)
+    model._loss.forward(model.ops, out, y, weights)
     model._backward(model._loss.backward(model.ops))
     return [np.copy(g) for g in model._grads]
 

@@ -2,7 +2,9 @@
 binary cross-entropy (fused with the sigmoids, for multi-label outputs).
 
 A loss turns the last layer's output into a float and its gradient. Both are batch means,
-so the learning rate does not depend on the batch size.
+so the learning rate does not depend on the batch size. ``forward`` takes optional
+per-sample ``weights (n,)``: the loss is then the weighted mean ``sum_i w_i l_i / sum_i w_i``
+(scikit-learn's), and ``backward`` the gradient of that.
 """
 
 from __future__ import annotations
@@ -44,14 +46,14 @@ class SoftmaxCrossEntropy(Loss):
     name = "cross_entropy"
     is_classification = True
 
-    def forward(self, ops, logits, y):
+    def forward(self, ops, logits, y, weights=None):
         self.probs = self._buffer("probs", logits.shape, logits.dtype)
-        self._y = y
-        return ops.softmax_xent(logits, y, self.probs)
+        self._y, self._weights = y, weights
+        return ops.softmax_xent(logits, y, self.probs, weights)
 
     def backward(self, ops):
         dlogits = self._buffer("grad", self.probs.shape, self.probs.dtype)
-        ops.softmax_xent_backward(self.probs, self._y, dlogits)
+        ops.softmax_xent_backward(self.probs, self._y, dlogits, self._weights)
         return dlogits
 
 
@@ -64,13 +66,13 @@ class MeanSquaredError(Loss):
 
     name = "mse"
 
-    def forward(self, ops, pred, target):
-        self._pred, self._target = pred, target
-        return ops.mse(pred, target)
+    def forward(self, ops, pred, target, weights=None):
+        self._pred, self._target, self._weights = pred, target, weights
+        return ops.mse(pred, target, weights)
 
     def backward(self, ops):
         dpred = self._buffer("grad", self._pred.shape, self._pred.dtype)
-        ops.mse_backward(self._pred, self._target, dpred)
+        ops.mse_backward(self._pred, self._target, dpred, self._weights)
         return dpred
 
 
@@ -89,14 +91,14 @@ class SigmoidBinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     is_multilabel = True
 
-    def forward(self, ops, logits, target):
+    def forward(self, ops, logits, target, weights=None):
         self.probs = self._buffer("probs", logits.shape, logits.dtype)
-        self._target = target
-        return ops.sigmoid_bce(logits, target, self.probs)
+        self._target, self._weights = target, weights
+        return ops.sigmoid_bce(logits, target, self.probs, weights)
 
     def backward(self, ops):
         dlogits = self._buffer("grad", self.probs.shape, self.probs.dtype)
-        ops.sigmoid_bce_backward(self.probs, self._target, dlogits)
+        ops.sigmoid_bce_backward(self.probs, self._target, dlogits, self._weights)
         return dlogits
 
 

@@ -255,8 +255,11 @@ class Sequential:
         self.ops.sigmoid_forward(logits, probs)
         return probs
 
-    def evaluate(self, X, y):
+    def evaluate(self, X, y, sample_weight=None):
         """Mean loss (and accuracy for classifiers) on ``X, y``.
+
+        ``sample_weight (n,)`` makes the loss the weighted mean, as in :meth:`fit`; the
+        accuracy stays unweighted.
 
         Returns
         -------
@@ -264,8 +267,9 @@ class Sequential:
             ``{"loss": float, "accuracy": float}`` (no accuracy for regression).
         """
         X, y = self._check_Xy(X, y)
+        weights = check.check_sample_weight(sample_weight, len(X), self.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
-            result = self._evaluate(X, y)
+            result = self._evaluate(X, y, weights)
         if not np.isfinite(result["loss"]):
             warnings.warn(
                 f"the loss on these inputs is {result['loss']}: the inputs (largest "
@@ -274,15 +278,22 @@ class Sequential:
                 f"the inputs as for training", RuntimeWarning, stacklevel=2)
         return result
 
-    def _evaluate(self, X, y):
+    def _evaluate(self, X, y, weights=None):
         total_loss, correct = 0.0, 0
         for start in range(0, len(X), _INFERENCE_BATCH):
-            xb, yb = X[start:start + _INFERENCE_BATCH], y[start:start + _INFERENCE_BATCH]
+            rows = slice(start, start + _INFERENCE_BATCH)
+            xb, yb = X[rows], y[rows]
             out = self._forward(xb)
-            total_loss += self._loss.forward(self.ops, out, yb) * len(xb)
+            if weights is None:
+                total_loss += self._loss.forward(self.ops, out, yb) * len(xb)
+            else:
+                wb = weights[rows]
+                total_loss += (self._loss.forward(self.ops, out, yb, wb)
+                               * float(np.sum(wb, dtype=np.float64)))
             if self.is_classifier:
                 correct += int(np.count_nonzero(out.argmax(axis=1) == yb))
-        result = {"loss": total_loss / len(X)}
+        total = len(X) if weights is None else float(np.sum(weights, dtype=np.float64))
+        result = {"loss": total_loss / total}
         if self.is_classifier:
             result["accuracy"] = correct / len(X)
         return result
@@ -305,23 +316,32 @@ class Sequential:
     # ------------------------------------------------------------------ training, gradients, io
 
     def fit(self, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
-            validation_data=None, verbose=1, callbacks=None):
-        """Train on ``X (n, n_in)`` and ``y``; see :func:`fastmlp.training.fit`."""
+            validation_data=None, verbose=1, callbacks=None, sample_weight=None):
+        """Train on ``X (n, n_in)`` and ``y``; see :func:`fastmlp.training.fit`.
+
+        ``sample_weight (n,)``: each batch's loss becomes the weighted mean
+        ``sum_i w_i l_i / sum_i w_i`` (scikit-learn's definition); zero weights ignore rows.
+        """
         return fit(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                    shuffle=shuffle, validation_data=validation_data, verbose=verbose,
-                   callbacks=callbacks)
+                   callbacks=callbacks, sample_weight=sample_weight)
 
-    def gradients(self, X, y, method="analytic", eps=1e-5):
+    def gradients(self, X, y, method="analytic", eps=1e-5, sample_weight=None):
         """Gradients of the mean loss, a list aligned with :meth:`parameters`.
 
         ``method="analytic"`` backpropagates in the model's dtype; ``"numerical"`` takes
         central differences over every parameter in float64 on a copy (dropout is off
-        for both). See :mod:`fastmlp.gradients`.
+        for both). See :mod:`fastmlp.gradients`. ``sample_weight (n,)`` (analytic only)
+        differentiates the weighted mean loss of :meth:`fit`.
         """
         check.check_choice(method, ("analytic", "numerical"), "gradient method")
         X, y = self._check_Xy(X, y)
+        weights = check.check_sample_weight(sample_weight, len(X), self.dtype)
         if method == "analytic":
-            return analytic_gradients(self, X, y)
+            return analytic_gradients(self, X, y, weights)
+        if weights is not None:
+            raise ValueError("sample_weight is for analytic gradients only; numerical "
+                             "gradients differentiate the plain mean loss")
         return numerical_gradients(self, X, y, eps=eps)
 
     def copy(self, dtype=None, backend=None):

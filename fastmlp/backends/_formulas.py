@@ -272,6 +272,16 @@ def bce_element(z, t):
 
 
 @inline
+def weight_sum(w):
+    """The sum of a batch's sample weights ``w (B,)``, in order, in float64: every kernel
+    divides by this same number, so the fused and the op-by-op paths round alike."""
+    total = 0.0
+    for i in range(w.shape[0]):
+        total += np.float64(w[i])
+    return total
+
+
+@inline
 def add_squared_errors(total, pred, target):
     """``total + sum((pred - target)**2)`` over one row, in order, accumulated in float64.
 

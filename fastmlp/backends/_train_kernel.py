@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _formulas as F
 from . import _train_steps as S
 from ._jit import jit
 from ._op_kernels import matmul
@@ -70,7 +71,7 @@ class OptimizerState(NamedTuple):
 
 class Batch(NamedTuple):
     """Work space for one batch: the flat ``work`` vector with per-layer offsets, and the
-    gathered labels ``(B,)`` or regression targets ``(B, k)``."""
+    gathered labels ``(B,)`` or regression targets ``(B, k)``, and sample weights ``(B,)``."""
 
     work: np.ndarray
     z_off: np.ndarray
@@ -80,23 +81,29 @@ class Batch(NamedTuple):
     d_off: np.ndarray
     labels: np.ndarray
     targets: np.ndarray
+    weights: np.ndarray
 
 
 class Data(NamedTuple):
     """The training set: ``X`` flat ``(n * n_in,)``, labels ``(n,)`` (cross-entropy) or
-    targets ``(n, k)`` (the other losses; the unused one is a dummy), and the loss code."""
+    targets ``(n, k)`` (the other losses; the unused one is a dummy), the loss code, and the
+    sample weights ``(n,)`` in the model's dtype when ``weighted`` (else a dummy)."""
 
     X: np.ndarray
     labels: np.ndarray
     targets: np.ndarray
     loss: int
+    weights: np.ndarray
+    weighted: bool
 
 
 @jit
-def _train_batch(xb, labels, targets, layers, params, batch, loss_code, rng):
+def _train_batch(xb, labels, targets, weights, wsum, weighted, layers, params, batch,
+                 loss_code, rng):
     """Forward, loss and backward of one batch ``xb (B, n_in)``; fills the gradient.
 
-    Returns (batch mean loss, correct predictions)."""
+    ``weighted``: the loss is the mean weighted by ``weights (B,)``, whose sum is ``wsum``;
+    else ``wsum`` is ``B``. Returns (batch mean loss, correct predictions)."""
     sizes, acts, alphas, drops, w_off, b_off = layers
     theta, grad, _ = params
     work = batch.work
@@ -115,13 +122,13 @@ def _train_batch(xb, labels, targets, layers, params, batch, loss_code, rng):
             S.dropout(a, S.matrix_at(work, batch.m_off[l], B, sizes[l + 1]), a_prev, drops[l], rng)
     d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
     if loss_code == CROSS_ENTROPY:
-        total, correct = S.xent(a_prev, labels, d)
-        loss = total / B
+        total, correct = S.xent(a_prev, labels, d, weights, wsum, weighted)
+        loss = total / wsum
     elif loss_code == BINARY_CROSS_ENTROPY:
-        loss = S.bce(a_prev, targets, d) / (B * sizes[n_layers])
+        loss = S.bce(a_prev, targets, d, weights, wsum, weighted) / (wsum * sizes[n_layers])
         correct = 0
     else:
-        loss = S.mse(a_prev, targets, d) / (B * sizes[n_layers])
+        loss = S.mse(a_prev, targets, d, weights, wsum, weighted) / (wsum * sizes[n_layers])
         correct = 0
     if not math.isfinite(loss):
         return loss, correct
@@ -150,7 +157,9 @@ def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch
     the optimizer's step count so far. ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate the
     sample-weighted loss and the hits, ``steps[0]`` counts the updates made (in an array, so
     the caller reads it even when Ctrl-C interrupts the return). Dropout masks are drawn from
-    ``rng``, the model's Generator.
+    ``rng``, the model's Generator. With sample weights (``data.weighted``) each batch's loss
+    is its weighted mean, ``epoch_loss`` adds it times the batch's weight, and a batch whose
+    weights sum to zero is skipped (no update).
 
     Returns ``(bad_epoch, bad_batch, bad_loss)``: where the loss stopped being finite
     (``bad_epoch == -1`` when it never did). The kernel stops there and leaves undoing the
@@ -174,18 +183,27 @@ def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch
                         batch.labels[i] = data.labels[row]
                     else:
                         batch.targets[i, :] = data.targets[row, :]
+                    if data.weighted:
+                        batch.weights[i] = data.weights[row]
                 labels, targets = batch.labels[:B], batch.targets[:B]
+                weights = batch.weights[:B]
             else:
                 xb = S.matrix_at(X, start * n_in, B, n_in)
                 labels = data.labels[start:start + B]
                 targets = data.targets[start:start + B]
-            loss, correct = _train_batch(xb, labels, targets, layers, params, batch, data.loss,
-                                         rng)
+                weights = data.weights[start:start + B]
+            wsum = float(B)
+            if data.weighted:
+                wsum = F.weight_sum(weights)
+                if wsum == 0.0:
+                    continue  # nothing to learn from: no loss, no update
+            loss, correct = _train_batch(xb, labels, targets, weights, wsum, data.weighted,
+                                         layers, params, batch, data.loss, rng)
             if not math.isfinite(loss):
                 return e, b, loss
             taken += 1
             S.optimizer_step(params, opt, lrs[e], step + taken)
             steps[0] = taken
-            epoch_loss[e] += loss * B
+            epoch_loss[e] += loss * wsum
             epoch_correct[e] += correct
     return -1, -1, 0.0

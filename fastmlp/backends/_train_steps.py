@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import _formulas as F
 from ._jit import jit
 from ._scalar_math import tanh
@@ -101,55 +103,91 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, mask, dropped, grad, b_of
                 grad[b_off + j] += g
 
 
+# The losses of a batch, with the op kernels' formulas. ``weighted``: ``w`` holds the batch's
+# sample weights (model dtype) and ``wsum`` their F.weight_sum (> 0); each row's loss counts
+# ``w_i`` times and the totals returned are then divided by ``wsum`` (times k) by the caller.
+# Unweighted, ``w`` is unused and ``wsum`` the batch size.
+
+
 @jit
-def xent(logits, y, d):
+def xent(logits, y, d, w, wsum, weighted):
     """Softmax cross-entropy: returns (sum of per-row losses, correct argmaxes); writes
-    ``d = (softmax - onehot) / n``, as the reference's softmax_xent and its backward."""
+    ``d = (softmax - onehot) / n``, as the reference's softmax_xent and its backward
+    (``w_i (softmax - onehot) / wsum`` when weighted)."""
     dt = logits.dtype.type
     n, k = logits.shape
-    nf = dt(n)
-    inv_n = dt(1) / nf
+    nf = dt(wsum)
     total, correct = 0.0, 0
+    one = dt(1)
     for i in range(n):
+        wi = one
+        if weighted:
+            wi = w[i]
         true_logit = logits[i, y[i]]
         top, s = F.softmax_row(logits[i], d[i])
-        total += F.xent_from_softmax(s, true_logit, top)
+        row = F.xent_from_softmax(s, true_logit, top)
         best = 0
         for j in range(1, k):
             if logits[i, j] > logits[i, best]:
                 best = j
         correct += best == y[i]
-        for j in range(k):
-            d[i, j] = d[i, j] / nf
-        d[i, y[i]] -= inv_n
+        if weighted:
+            total += np.float64(wi) * row
+            for j in range(k):
+                d[i, j] = (wi * d[i, j]) / nf
+            d[i, y[i]] -= wi / nf
+        else:
+            total += row
+            for j in range(k):
+                d[i, j] = d[i, j] / nf
+            d[i, y[i]] -= one / nf
     return total, correct
 
 
 @jit
-def mse(pred, target, d):
-    """Mean squared error: returns the sum of squared errors; writes ``d = 2 (p - t) / (n k)``."""
+def mse(pred, target, d, w, wsum, weighted):
+    """Mean squared error: returns the sum of squared errors; writes ``d = 2 (p - t) / (n k)``
+    (``(p - t) * (2 w_i / (wsum k))`` when weighted)."""
     n, k = pred.shape
     scale = pred.dtype.type(2 / (n * k))
     total = 0.0
     for i in range(n):
-        total = F.add_squared_errors(total, pred[i], target[i])
+        if weighted:
+            total += np.float64(w[i]) * F.add_squared_errors(0.0, pred[i], target[i])
+            scale = pred.dtype.type(2.0 * np.float64(w[i]) / (wsum * k))
+        else:
+            total = F.add_squared_errors(total, pred[i], target[i])
         for j in range(k):
             d[i, j] = (pred[i, j] - target[i, j]) * scale
     return total
 
 
 @jit
-def bce(logits, target, d):
+def bce(logits, target, d, w, wsum, weighted):
     """Sigmoid binary cross-entropy: returns the sum of the per-element losses; writes
-    ``d = (sigmoid(z) - t) / (n k)``, as the reference's sigmoid_bce and its backward."""
+    ``d = (sigmoid(z) - t) / (n k)``, as the reference's sigmoid_bce and its backward
+    (``w_i (sigmoid(z) - t) / (wsum k)`` when weighted)."""
     n, k = logits.shape
-    size = logits.dtype.type(n * k)
+    size = logits.dtype.type(wsum * k)
     total = 0.0
+    one = logits.dtype.type(1)
     for i in range(n):
+        wi = one
+        if weighted:
+            wi = w[i]
+        row = 0.0
         for j in range(k):
             z = logits[i, j]
-            total += F.bce_element(z, target[i, j])
-            d[i, j] = (F.sigmoid(z) - target[i, j]) / size
+            loss = F.bce_element(z, target[i, j])
+            g = F.sigmoid(z) - target[i, j]
+            if weighted:
+                row += loss
+                d[i, j] = (wi * g) / size
+            else:
+                total += loss
+                d[i, j] = g / size
+        if weighted:
+            total += np.float64(wi) * row
     return total
 
 

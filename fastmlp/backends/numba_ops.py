@@ -45,6 +45,16 @@ def _check_out(op, name, out):
         )
 
 
+def _sample_weights(op, weights, n, dtype):
+    """``weights`` as a C-contiguous ``(n,)`` array of ``dtype`` (None stays None)."""
+    if weights is None:
+        return None
+    w = np.ascontiguousarray(weights, dtype=dtype)
+    if w.shape != (n,):
+        _mismatch(op, weights=w.shape, expected=(n,))
+    return w
+
+
 def _check_labels(op, y, k):
     """Raise unless every label is in ``[0, k)``: the kernels index rows by label."""
     bad = K.first_bad_label(y, k)
@@ -194,7 +204,7 @@ def softmax_forward(z, out):
 # --------------------------------------------------------------------------- losses
 
 
-def softmax_xent(logits, y, probs):
+def softmax_xent(logits, y, probs, weights=None):
     """Softmax cross-entropy, mean over the batch; see :func:`numpy_ops.softmax_xent`."""
     logits = np.ascontiguousarray(logits)
     y = np.ascontiguousarray(y)
@@ -207,10 +217,11 @@ def softmax_xent(logits, y, probs):
         _mismatch("softmax_xent", logits=logits.shape, y=y.shape, probs=probs.shape)
     _check_out("softmax_xent", "probs", probs)
     _check_labels("softmax_xent", y, logits.shape[1])
-    return K.softmax_xent(logits, y, probs)
+    weights = _sample_weights("softmax_xent", weights, logits.shape[0], logits.dtype)
+    return K.softmax_xent(logits, y, probs, weights)
 
 
-def softmax_xent_backward(probs, y, dlogits):
+def softmax_xent_backward(probs, y, dlogits, weights=None):
     """``dlogits = (probs - onehot(y)) / n``; see :func:`numpy_ops.softmax_xent_backward`."""
     probs = np.ascontiguousarray(probs)
     y = np.ascontiguousarray(y)
@@ -218,25 +229,34 @@ def softmax_xent_backward(probs, y, dlogits):
         _mismatch("softmax_xent_backward", probs=probs.shape, y=y.shape, dlogits=dlogits.shape)
     _check_out("softmax_xent_backward", "dlogits", dlogits)
     _check_labels("softmax_xent_backward", y, probs.shape[1])
-    K.softmax_xent_backward(probs, y, dlogits)
+    weights = _sample_weights("softmax_xent_backward", weights, probs.shape[0], probs.dtype)
+    K.softmax_xent_backward(probs, y, dlogits, weights)
 
 
-def mse(pred, target):
+def mse(pred, target, weights=None):
     """Mean squared error over every element; see :func:`numpy_ops.mse`."""
     pred = np.ascontiguousarray(pred)
     target = np.ascontiguousarray(target)
     if pred.shape != target.shape:
         _mismatch("mse", pred=pred.shape, target=target.shape)
-    return K.mse(pred, target)
+    if weights is not None:
+        if pred.ndim != 2:
+            _mismatch("mse", pred=pred.shape, target=target.shape)
+        weights = _sample_weights("mse", weights, pred.shape[0], pred.dtype)
+    return K.mse(pred, target, weights)
 
 
-def mse_backward(pred, target, dpred):
+def mse_backward(pred, target, dpred, weights=None):
     """``dpred = 2 (pred - target) / (n k)``; see :func:`numpy_ops.mse_backward`."""
     pred, target = _elementwise("mse_backward", "pred target dpred", dpred, pred, target)
-    K.mse_backward(pred, target, 2 / pred.size, dpred)
+    if weights is not None:
+        if pred.ndim != 2:
+            _mismatch("mse_backward", pred=pred.shape, target=target.shape)
+        weights = _sample_weights("mse_backward", weights, pred.shape[0], pred.dtype)
+    K.mse_backward(pred, target, 2 / pred.size, dpred, weights)
 
 
-def sigmoid_bce(logits, target, probs):
+def sigmoid_bce(logits, target, probs, weights=None):
     """Sigmoid binary cross-entropy, mean over every element; see
     :func:`numpy_ops.sigmoid_bce`."""
     logits = np.ascontiguousarray(logits)
@@ -244,14 +264,21 @@ def sigmoid_bce(logits, target, probs):
     if logits.ndim != 2 or target.shape != logits.shape or probs.shape != logits.shape:
         _mismatch("sigmoid_bce", logits=logits.shape, target=target.shape, probs=probs.shape)
     _check_out("sigmoid_bce", "probs", probs)
-    return K.sigmoid_bce(logits, target, probs)
+    if weights is None:
+        return K.sigmoid_bce(logits, target, probs)
+    weights = _sample_weights("sigmoid_bce", weights, logits.shape[0], logits.dtype)
+    return K.sigmoid_bce_weighted(logits, target, probs, weights)
 
 
-def sigmoid_bce_backward(probs, target, dlogits):
+def sigmoid_bce_backward(probs, target, dlogits, weights=None):
     """``dlogits = (probs - target) / (n k)``; see :func:`numpy_ops.sigmoid_bce_backward`."""
     probs, target = _elementwise("sigmoid_bce_backward", "probs target dlogits", dlogits, probs,
                                  target)
-    K.sigmoid_bce_backward(probs, target, dlogits)
+    if weights is not None:
+        if probs.ndim != 2:
+            _mismatch("sigmoid_bce_backward", probs=probs.shape, target=target.shape)
+        weights = _sample_weights("sigmoid_bce_backward", weights, probs.shape[0], probs.dtype)
+    K.sigmoid_bce_backward(probs, target, dlogits, weights)
 
 
 # --------------------------------------------------------------------------- dropout

@@ -15,7 +15,8 @@ Every builder has the signature ``build(rng, dtype, n, p, q) -> dict`` with ``n`
 - activations, dropout and MSE: arrays of shape ``(n, p)``;
 - softmax ops: arrays of shape ``(n, q)`` and integer labels ``y`` of shape ``(n,)`` in
   ``[0, q)``; sigmoid binary cross-entropy: logits and targets in [0, 1] of shape ``(n, q)``;
-- optimizer updates: parameter, gradient and state of shape ``(p, q)``.
+- optimizer updates: parameter, gradient and state of shape ``(p, q)``;
+- losses also take optional per-sample ``weights`` of shape ``(n,)``, some exactly zero.
 
 Values are drawn so each op meets its interesting regions: exact zeros at the ReLU kink,
 saturating sigmoid inputs, probabilities that sum to one, inverted-dropout masks. Only NumPy is
@@ -38,8 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CASES", "Case", "build", "mask", "probabilities", "soft_targets", "uniform",
-           "with_zeros"]
+__all__ = ["CASES", "Case", "build", "mask", "probabilities", "sample_weights", "soft_targets",
+           "uniform", "with_zeros"]
 
 
 def uniform(rng, shape, dtype, low=-2.0, high=2.0):
@@ -66,6 +67,13 @@ def soft_targets(rng, shape, dtype):
     soft = rng.random(shape) < 0.25
     t[soft] = rng.random(int(soft.sum()))
     return t.astype(dtype)
+
+
+def sample_weights(rng, n, dtype):
+    """Per-sample loss weights ``(n,)``: non-negative, about one in five exactly zero."""
+    w = rng.uniform(0.0, 3.0, size=n)
+    w[rng.random(n) < 0.2] = 0.0
+    return w.astype(dtype)
 
 
 def mask(rng, shape, dtype, p_drop=0.5):
@@ -172,9 +180,11 @@ CASES = {
             "logits": uniform(r, (n, q), d, -10, 10),
             "y": r.integers(0, q, size=n),
             "probs": np.empty((n, q), d),
+            "weights": sample_weights(r, n, d),
         },
-        inputs=("logits", "y"),
+        inputs=("logits", "y", "weights"),
         written=("probs",),
+        optional=("weights",),
         returns=True,
     ),
     "softmax_xent_backward": Case(
@@ -182,13 +192,17 @@ CASES = {
             "probs": probabilities(r, n, q, d),
             "y": r.integers(0, q, size=n),
             "dlogits": np.empty((n, q), d),
+            "weights": sample_weights(r, n, d),
         },
-        inputs=("probs", "y"),
+        inputs=("probs", "y", "weights"),
         written=("dlogits",),
+        optional=("weights",),
     ),
     "mse": Case(
-        lambda r, d, n, p, q: {"pred": uniform(r, (n, p), d), "target": uniform(r, (n, p), d)},
-        inputs=("pred", "target"),
+        lambda r, d, n, p, q: {"pred": uniform(r, (n, p), d), "target": uniform(r, (n, p), d),
+                               "weights": sample_weights(r, n, d)},
+        inputs=("pred", "target", "weights"),
+        optional=("weights",),
         returns=True,
     ),
     "mse_backward": Case(
@@ -196,18 +210,22 @@ CASES = {
             "pred": uniform(r, (n, p), d),
             "target": uniform(r, (n, p), d),
             "dpred": np.empty((n, p), d),
+            "weights": sample_weights(r, n, d),
         },
-        inputs=("pred", "target"),
+        inputs=("pred", "target", "weights"),
         written=("dpred",),
+        optional=("weights",),
     ),
     "sigmoid_bce": Case(
         lambda r, d, n, p, q: {
             "logits": uniform(r, (n, q), d, -40, 40),
             "target": soft_targets(r, (n, q), d),
             "probs": np.empty((n, q), d),
+            "weights": sample_weights(r, n, d),
         },
-        inputs=("logits", "target"),
+        inputs=("logits", "target", "weights"),
         written=("probs",),
+        optional=("weights",),
         returns=True,
     ),
     "sigmoid_bce_backward": Case(
@@ -215,9 +233,11 @@ CASES = {
             "probs": uniform(r, (n, q), d, 0, 1),
             "target": soft_targets(r, (n, q), d),
             "dlogits": np.empty((n, q), d),
+            "weights": sample_weights(r, n, d),
         },
-        inputs=("probs", "target"),
+        inputs=("probs", "target", "weights"),
         written=("dlogits",),
+        optional=("weights",),
     ),
     "dropout_forward": Case(
         lambda r, d, n, p, q: {

@@ -45,7 +45,7 @@ def _hyper(optimizer):
     return OPTIMIZER_CODES[rule], hyper
 
 
-def _batch_space(plan, batch_size, dtype, loss_code, n_targets):
+def _batch_space(plan, batch_size, dtype, loss_code, n_targets, weighted):
     """The kernel's work vector and its per-layer offsets for a full batch.
 
     Layout: the gathered inputs, then per layer ``z``, ``a`` (``z`` itself for identity), with
@@ -66,16 +66,18 @@ def _batch_space(plan, batch_size, dtype, loss_code, n_targets):
     labels = np.empty(batch_size if loss_code == CROSS_ENTROPY else 1, dtype=np.int64)
     targets = np.empty((batch_size, n_targets) if loss_code != CROSS_ENTROPY else (1, 1),
                        dtype=dtype)
+    weights = np.empty(batch_size if weighted else 1, dtype=dtype)
     return K.Batch(np.empty(offset, dtype=dtype),
                    *(np.array(offsets[key], dtype=np.int64) for key in "zamod"),
-                   labels, targets)
+                   labels, targets, weights)
 
 
 class FusedTrainer:
-    """Trains ``model`` on ``X (n, n_in)`` and validated ``y`` in batches of ``batch_size``;
-    the interface of :class:`~fastmlp.training.layerwise.LayerwiseTrainer`."""
+    """Trains ``model`` on ``X (n, n_in)`` and validated ``y`` (and sample ``weights``, or
+    None) in batches of ``batch_size``; the interface of
+    :class:`~fastmlp.training.layerwise.LayerwiseTrainer`."""
 
-    def __init__(self, model, X, y, batch_size):
+    def __init__(self, model, X, y, batch_size, weights=None):
         self.model = model
         self.n, self.batch_size = len(X), batch_size
         self.n_batches = -(-self.n // batch_size)
@@ -88,11 +90,16 @@ class FusedTrainer:
             np.array([layer.w_offset for layer in plan], dtype=np.int64),
             np.array([layer.b_offset for layer in plan], dtype=np.int64))
         loss_code = LOSS_CODES[model.loss]
+        weighted = weights is not None
+        self.total_weight = float(np.sum(weights, dtype=np.float64)) if weighted else self.n
+        w = weights if weighted else np.ones(1, dtype=dtype)
         if loss_code == CROSS_ENTROPY:
-            self.data = K.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), loss_code)
+            self.data = K.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), loss_code, w,
+                               weighted)
         else:
-            self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, loss_code)
-        self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs)
+            self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, loss_code, w,
+                               weighted)
+        self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs, weighted)
         self.params = K.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
         self.updated = False
         self._steps = np.zeros(1, dtype=np.int64)

@@ -14,10 +14,17 @@ import numpy as np
 
 
 class LayerwiseTrainer:
-    """Trains ``model`` on ``X (n, n_in)`` and validated ``y`` in batches of ``batch_size``."""
+    """Trains ``model`` on ``X (n, n_in)`` and validated ``y`` in batches of ``batch_size``.
 
-    def __init__(self, model, X, y, batch_size):
-        self.model, self.X, self.y = model, X, y
+    ``weights``: validated sample weights ``(n,)`` in the model's dtype, or None. Each batch's
+    loss is then its weighted mean; a batch whose weights sum to zero is skipped (no update).
+    ``total_weight`` is what the epoch's loss sum is divided by (``n`` without weights).
+    """
+
+    def __init__(self, model, X, y, batch_size, weights=None):
+        self.model, self.X, self.y, self.weights = model, X, y, weights
+        self.total_weight = (float(np.sum(weights, dtype=np.float64)) if weights is not None
+                             else len(X))
         self.n, self.batch_size = len(X), batch_size
         self.n_batches = -(-self.n // batch_size)
         # Weights before the latest update, to fall back on if that update made the loss
@@ -37,7 +44,8 @@ class LayerwiseTrainer:
             The row order of each epoch; None keeps the storage order.
         batch_begin, batch_end : int
         loss_sums : (len(lrs),) float64 array
-            Adds, per epoch, each step's batch mean loss times its batch size.
+            Adds, per epoch, each step's batch mean loss times its batch size (its weight sum
+            with sample weights).
         correct : (len(lrs),) int64 array
             Adds, per epoch, the correct predictions (classifiers).
 
@@ -53,15 +61,22 @@ class LayerwiseTrainer:
             for batch in range(batch_begin, batch_end):
                 start = batch * self.batch_size
                 stop = min(start + self.batch_size, self.n)
-                xb, yb = self._take(None if orders is None else orders[e], start, stop)
+                order = None if orders is None else orders[e]
+                xb, yb = self._take(order, start, stop)
+                wb, wsum = None, float(stop - start)
+                if self.weights is not None:
+                    wb = self._take_weights(order, start, stop)
+                    wsum = _weight_sum(wb)
+                    if wsum == 0.0:
+                        continue  # nothing to learn from: no loss, no update
                 out = model._forward(xb, training=True)
-                loss = model._loss.forward(model.ops, out, yb)
+                loss = model._loss.forward(model.ops, out, yb, wb)
                 if not math.isfinite(loss):
                     return e, batch, loss
                 model._backward(model._loss.backward(model.ops))
                 self._update(opt, lr)
                 self.last_call_steps += 1
-                loss_sums[e] += loss * (stop - start)
+                loss_sums[e] += loss * wsum
                 if model.is_classifier:
                     correct[e] += int(np.count_nonzero(out.argmax(axis=1) == yb))
         return None
@@ -87,6 +102,11 @@ class LayerwiseTrainer:
             self.model.optimizer.undo_step()
             self.updated = False
 
+    def _take_weights(self, order, start, stop):
+        if order is None:
+            return self.weights[start:stop]
+        return self.weights[order[start:stop]]
+
     def _take(self, order, start, stop):
         """Rows ``start:stop`` of the epoch, gathered into buffers reused across steps."""
         if order is None:
@@ -101,3 +121,11 @@ class LayerwiseTrainer:
         np.take(self.X, idx, axis=0, out=xb)
         np.take(self.y, idx, axis=0, out=yb)
         return xb, yb
+
+
+def _weight_sum(w):
+    """The batch's weight sum as the kernels take it: in order, in float64."""
+    total = 0.0
+    for value in w.tolist():
+        total += value
+    return total

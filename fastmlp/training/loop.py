@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from .._validation import check_positive_number
+from .._validation import check_positive_number, check_sample_weight
 from ..callbacks import Callback, History
 from ..optim import Adam, get_optimizer
 from . import health
@@ -33,7 +33,7 @@ _WHOLE_RUN_ROWS = 4_000_000
 
 
 def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
-        validation_data=None, verbose=1, callbacks=None):
+        validation_data=None, verbose=1, callbacks=None, sample_weight=None):
     """Train ``model`` on ``X`` and ``y``.
 
     Parameters
@@ -56,6 +56,13 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     verbose : {0, 1, 2}
         0 silent, 1 a progress bar per epoch and a summary line, 2 one line per epoch.
     callbacks : list of Callback
+    sample_weight : (n,) array-like or None
+        Non-negative finite weights, one per sample, not all zero. Each batch's loss (and so
+        its gradient) is then the weighted mean ``sum_i w_i l_i / sum_i w_i`` over the batch,
+        as scikit-learn's MLP computes it: integer weights train exactly as repeating rows in
+        one full batch would, and rows of weight 0 are ignored (a batch whose weights are all
+        0 makes no update). The logged "loss" is the weighted mean over the epoch; accuracy
+        stays unweighted (as Keras' metrics without ``weighted_metrics``).
 
     Returns
     -------
@@ -71,6 +78,7 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
         optimizer state of the last step whose loss was finite.
     """
     X, y = model._check_Xy(X, y)
+    weights = check_sample_weight(sample_weight, len(X), model.dtype)
     epochs = int(check_positive_number(epochs, "epochs", allow_zero=True, integer=True))
     if batch_size is None:
         batch_size = len(X)
@@ -91,7 +99,7 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
         model.optimizer = Adam()
     model.optimizer.bind(model._params)
     trainer = (FusedTrainer if supports(model, model.optimizer) else LayerwiseTrainer)(
-        model, X, y, batch_size)
+        model, X, y, batch_size, weights)
     shuffling = bool(shuffle) and batch_size < len(X)
     history = model.history = History()
     callbacks = [history, *callbacks]
@@ -140,7 +148,7 @@ def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, call
         if not np.isfinite(model.flat_params).all():
             _stop(trainer, "the weights became non-finite", epoch, trainer.n_batches - 1)
         health.check_optimizer_state(opt)
-        logs = {"loss": float(sums[0]) / trainer.n}
+        logs = {"loss": float(sums[0]) / trainer.total_weight}
         if model.is_classifier:
             logs["accuracy"] = int(hits[0]) / trainer.n
         if validation is not None:
@@ -185,12 +193,12 @@ def _whole_run(model, trainer, epochs, shuffling, history):
             bad = trainer.run(lrs, orders, 0, trainer.n_batches, sums, hits)
         except KeyboardInterrupt:  # log the epochs the call completed, then stop
             _log_epochs(model, history, first, trainer.last_call_steps // trainer.n_batches,
-                        sums, hits, trainer.n, time.perf_counter() - tick)
+                        sums, hits, trainer, time.perf_counter() - tick)
             raise
         seconds = time.perf_counter() - tick
         pacer.measured(count * trainer.n_batches, seconds)
         done = count if bad is None else bad[0]
-        _log_epochs(model, history, first, done, sums, hits, trainer.n, seconds / count)
+        _log_epochs(model, history, first, done, sums, hits, trainer, seconds / count)
         if bad is not None:
             _stop(trainer, f"the loss became {bad[2]}", first + done, bad[1])
         first += count
@@ -201,12 +209,12 @@ def _whole_run(model, trainer, epochs, shuffling, history):
             raise schedule_error
 
 
-def _log_epochs(model, history, first, done, sums, hits, n, seconds):
+def _log_epochs(model, history, first, done, sums, hits, trainer, seconds):
     """Append ``done`` epochs, from epoch ``first`` on, of a whole-run call to ``history``."""
     logs = history.history
-    logs["loss"] += (sums[:done] / n).tolist()
+    logs["loss"] += (sums[:done] / trainer.total_weight).tolist()
     if model.is_classifier:
-        logs["accuracy"] += (hits[:done] / n).tolist()
+        logs["accuracy"] += (hits[:done] / trainer.n).tolist()
     logs["seconds"] += [seconds] * done
     history.epoch += range(first, first + done)
 
