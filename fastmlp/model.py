@@ -365,7 +365,7 @@ class Sequential:
                           backend=backend or config["backend"], dtype=dtype or config["dtype"],
                           seed=config.get("seed"))
 
-    def save(self, path):
+    def save(self, path, include_optimizer=True):
         """Write the model to ``path`` (npz + JSON header, no pickle), ready to resume training.
 
         The file holds the architecture, the weights, the random generator's state and, when
@@ -377,6 +377,8 @@ class Sequential:
         An optimizer whose schedule is a callable of your own (or of a class of your own) is
         not saved, with a warning: its behaviour is code, which the file does not hold. The
         rest of the model is; after loading, ``fit`` starts a fresh optimizer.
+        ``include_optimizer=False`` leaves the optimizer out, without a warning (a model for
+        inference only).
 
         The write is atomic (the file is the old one or the complete new one, even on Ctrl-C),
         follows a symbolic link, and never replaces anything but a regular file; see
@@ -384,7 +386,9 @@ class Sequential:
         """
         header = {"config": self.config(), "random_state": self._rng.bit_generator.state}
         arrays = {f"param_{i}": p for i, p in enumerate(self._params)}
-        if self.optimizer is not None:
+        if not isinstance(include_optimizer, bool):
+            raise TypeError(f"include_optimizer must be True or False, got {include_optimizer!r}")
+        if include_optimizer and self.optimizer is not None:
             try:
                 info, state = self.optimizer.state_dict(self._params)
             except TypeError as err:

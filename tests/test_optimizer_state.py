@@ -20,6 +20,10 @@ from fastmlp import (
 )
 from fastmlp.optim import from_state
 
+# Short runs on toy data, to compare bits, not to learn: no "training ended no better than
+# chance" warnings.
+pytestmark = pytest.mark.filterwarnings("ignore::fastmlp.training.health.DivergenceWarning")
+
 D, K = 5, 3
 
 

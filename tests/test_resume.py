@@ -4,6 +4,7 @@ one uninterrupted run; the optimizer and generator sections of a model file, and
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,10 @@ import pytest
 import fastmlp
 from fastmlp import MLP, SGD, Adam, CosineDecay, ModelCheckpoint, StepDecay
 from fastmlp.serialization import RESERVED_SECTIONS, ModelFileError, read, write
+
+# Short runs on toy data, to compare bits, not to learn: no "training ended no better than
+# chance" warnings.
+pytestmark = pytest.mark.filterwarnings("ignore::fastmlp.training.health.DivergenceWarning")
 
 D, K, N = 6, 3, 70
 
@@ -163,6 +168,18 @@ def test_custom_schedule_saves_the_model_without_the_optimizer_and_warns(tmp_pat
     loaded = fastmlp.load(tmp_path / "m.npz")
     assert loaded.optimizer is None
     np.testing.assert_array_equal(loaded.flat_params, model.flat_params)
+
+
+def test_include_optimizer_false_leaves_it_out_without_a_warning(tmp_path):
+    model = make_model("numpy", "float32", 0.0)
+    fit(model, 1, Adam(lambda epoch: 0.01))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.save(tmp_path / "m.npz", include_optimizer=False)
+    header, arrays = read(tmp_path / "m.npz")
+    assert "optimizer" not in header and not any(k.startswith("optimizer.") for k in arrays)
+    with pytest.raises(TypeError, match="include_optimizer must be True or False"):
+        model.save(tmp_path / "m.npz", include_optimizer="no")
 
 
 def test_version_1_file_still_loads(tmp_path, monkeypatch):
