@@ -75,36 +75,63 @@ def _as_numeric_array(a, name):
     return arr
 
 
+#: Elements per slice when scanning a large array for NaN/inf: the mask of one slice is a
+#: few MB, where a mask of the whole array would be a full-size temporary.
+_SCAN_ELEMENTS = 1 << 22
+
+
+def _first_non_finite(arr):
+    """Index of the first NaN/inf in a floating ``arr``, or None; scans by row slices."""
+    if arr.ndim == 0:
+        return None if np.isfinite(arr) else ()
+    row_size = arr.size // len(arr) if len(arr) else 1
+    rows = max(1, _SCAN_ELEMENTS // max(1, row_size))
+    for start in range(0, len(arr), rows):
+        part = arr[start:start + rows]
+        if not np.isfinite(part).all():
+            bad = np.argwhere(~np.isfinite(part))[0]
+            bad[0] += start
+            return tuple(int(i) for i in bad)
+    return None
+
+
 def _check_finite(arr, name):
-    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
+    if not np.issubdtype(arr.dtype, np.floating):
+        return
+    bad = _first_non_finite(arr)
+    if bad is not None:
         where = ", ".join(str(i) for i in bad)
-        value = arr[tuple(bad)]
         raise ValueError(
-            f"{name} contains {value} at index ({where}); remove or impute non-finite values "
+            f"{name} contains {arr[bad]} at index ({where}); remove or impute non-finite values "
             "(NaN, inf) before training or predicting"
         )
 
 
 def _cast_finite(arr, dtype, name):
-    """``arr`` as a C-contiguous array of ``dtype``, refusing values the cast turns into inf."""
+    """``arr`` as a C-contiguous array of ``dtype``, refusing values the cast turns into inf.
+
+    ``arr`` has passed :func:`_check_finite`, so only a narrowing float cast can add inf."""
     with np.errstate(over="ignore", invalid="ignore"):
         out = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(out).all():
-        bad = np.argwhere(~np.isfinite(out))[0]
+    narrowed = (np.issubdtype(arr.dtype, np.floating)
+                and np.dtype(dtype).itemsize < arr.dtype.itemsize)
+    bad = _first_non_finite(out) if narrowed else None
+    if bad is not None:
         where = ", ".join(str(i) for i in bad)
         kind = np.dtype(dtype).name
         raise ValueError(
-            f"{name} holds {arr[tuple(bad)]} at index ({where}), too large for {kind} (its "
+            f"{name} holds {arr[bad]} at index ({where}), too large for {kind} (its "
             f"maximum is {np.finfo(dtype).max:.3g}); scale {name} down or use dtype='float64'"
         )
     return out
 
 
-def check_X(X, n_features, layer, dtype):
+def check_X(X, n_features, layer, dtype, compact=False):
     """Validate features and return them as a C-contiguous ``(n, n_features)`` array of ``dtype``.
 
-    ``layer`` describes the first layer for the message, e.g. ``"Dense(784→128)"``.
+    ``layer`` describes the first layer for the message, e.g. ``"Dense(784→128)"``. With
+    ``compact=True``, 8- and 16-bit integers (pixels) stay as they are, for callers that
+    convert them batch by batch: a float copy would be 2-8 times their size.
     """
     arr = _as_numeric_array(X, "X")
     if arr.ndim == 1 and arr.size == n_features and n_features > 1:
@@ -124,6 +151,8 @@ def check_X(X, n_features, layer, dtype):
             f"reshape or select the features so X has {n_features} columns, or build the "
             f"model with {arr.shape[1]} inputs"
         )
+    if compact and np.issubdtype(arr.dtype, np.integer) and arr.dtype.itemsize <= 2:
+        return np.ascontiguousarray(arr)  # exact in float32 and float64
     _check_finite(arr, "X")
     # Values that overflow the model's float type (float64 1e300 into float32) are caught too.
     return _cast_finite(arr, dtype, "X")

@@ -172,8 +172,16 @@ class Sequential:
 
     # ------------------------------------------------------------------ input checks
 
-    def _check_X(self, X):
-        return check.check_X(X, self.n_inputs, self.layers[0].describe(), self.dtype)
+    def _check_X(self, X, compact=False):
+        """Validated ``X``; with ``compact``, 8/16-bit integers stay integers (see
+        :meth:`_floats`)."""
+        return check.check_X(X, self.n_inputs, self.layers[0].describe(), self.dtype,
+                             compact=compact)
+
+    def _floats(self, X):
+        """Rows of ``X`` in the model's dtype: pixels kept as integers are converted per
+        batch or chunk, never as a whole."""
+        return X if X.dtype == self.dtype else X.astype(self.dtype)
 
     def _check_y(self, y):
         if self.is_classifier:
@@ -182,8 +190,8 @@ class Sequential:
             return check.check_indicator_targets(y, self.n_outputs, self.dtype)
         return check.check_targets(y, self.n_outputs, self.dtype)
 
-    def _check_Xy(self, X, y):
-        X = self._check_X(X)
+    def _check_Xy(self, X, y, compact=False):
+        X = self._check_X(X, compact)
         y = self._check_y(y)
         check.check_lengths(X, y)
         return X, y
@@ -207,7 +215,7 @@ class Sequential:
         parts, bad = [], 0
         for start in range(0, len(X), _INFERENCE_BATCH):
             with np.errstate(over="ignore", invalid="ignore"):
-                out = self._forward(X[start:start + _INFERENCE_BATCH])
+                out = self._forward(self._floats(X[start:start + _INFERENCE_BATCH]))
             bad += int(np.count_nonzero(~np.isfinite(out).all(axis=1)))
             parts.append(fn(out))
         if bad:
@@ -224,7 +232,7 @@ class Sequential:
         """Class labels ``(n,)`` int64 for classifiers; 0/1 indicators ``(n, n_out)`` int64
         for multi-label models (``predict_proba > 0.5``); outputs ``(n, n_out)`` for
         regression."""
-        X = self._check_X(X)
+        X = self._check_X(X, compact=True)
         if self.is_classifier:
             return self._outputs(X, lambda logits: logits.argmax(axis=1))
         if self.is_multilabel:
@@ -239,7 +247,7 @@ class Sequential:
             raise ValueError("predict_proba needs a classifier (loss='cross_entropy' or "
                              f"'binary_cross_entropy'); this model has loss={self.loss!r}, use "
                              "predict")
-        X = self._check_X(X)
+        X = self._check_X(X, compact=True)
         if self.is_multilabel:
             return self._outputs(X, self._sigmoid)
 
@@ -266,7 +274,7 @@ class Sequential:
         dict
             ``{"loss": float, "accuracy": float}`` (no accuracy for regression).
         """
-        X, y = self._check_Xy(X, y)
+        X, y = self._check_Xy(X, y, compact=True)
         weights = check.check_sample_weight(sample_weight, len(X), self.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
             result = self._evaluate(X, y, weights)
@@ -282,7 +290,7 @@ class Sequential:
         total_loss, correct = 0.0, 0
         for start in range(0, len(X), _INFERENCE_BATCH):
             rows = slice(start, start + _INFERENCE_BATCH)
-            xb, yb = X[rows], y[rows]
+            xb, yb = self._floats(X[rows]), y[rows]
             out = self._forward(xb)
             if weights is None:
                 total_loss += self._loss.forward(self.ops, out, yb) * len(xb)
@@ -302,7 +310,7 @@ class Sequential:
         """Accuracy for classifiers, subset accuracy for multi-label models (the fraction of
         samples whose labels are all right, as scikit-learn's ``accuracy_score``; targets are
         rounded at 0.5), R² (coefficient of determination) for regression."""
-        X, y = self._check_Xy(X, y)
+        X, y = self._check_Xy(X, y, compact=True)
         if self.is_classifier:
             return self._evaluate(X, y)["accuracy"]
         if self.is_multilabel:

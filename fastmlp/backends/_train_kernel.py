@@ -87,7 +87,9 @@ class Batch(NamedTuple):
 class Data(NamedTuple):
     """The training set: ``X`` flat ``(n * n_in,)``, labels ``(n,)`` (cross-entropy) or
     targets ``(n, k)`` (the other losses; the unused one is a dummy), the loss code, and the
-    sample weights ``(n,)`` in the model's dtype when ``weighted`` (else a dummy)."""
+    sample weights ``(n,)`` in the model's dtype when ``weighted`` (else a dummy). ``X`` may
+    be of another dtype than the network (pixels kept as 8-bit integers): rows are converted
+    as they are gathered."""
 
     X: np.ndarray
     labels: np.ndarray
@@ -152,14 +154,14 @@ def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch
                   batch_begin, batch_end, lrs, step, epoch_loss, epoch_correct, steps):
     """Run batches ``[batch_begin, batch_end)`` of each of ``len(lrs)`` epochs.
 
-    Epoch ``e`` visits rows in the order ``orders[e]`` when ``shuffled`` (rows are gathered
-    into the work vector), else in storage order, with learning rate ``lrs[e]``; ``step`` is
-    the optimizer's step count so far. ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate the
-    sample-weighted loss and the hits, ``steps[0]`` counts the updates made (in an array, so
-    the caller reads it even when Ctrl-C interrupts the return). Dropout masks are drawn from
-    ``rng``, the model's Generator. With sample weights (``data.weighted``) each batch's loss
-    is its weighted mean, ``epoch_loss`` adds it times the batch's weight, and a batch whose
-    weights sum to zero is skipped (no update).
+    Epoch ``e`` visits rows in the order ``orders[e]`` when ``shuffled``, else in storage
+    order, with learning rate ``lrs[e]``; ``step`` is the optimizer's step count so far.
+    ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate the sample-weighted loss and the hits,
+    ``steps[0]`` counts the updates made (in an array, so the caller reads it even when
+    Ctrl-C interrupts the return). Dropout masks are drawn from ``rng``, the model's
+    Generator. With sample weights (``data.weighted``) each batch's loss is its weighted
+    mean, ``epoch_loss`` adds it times the batch's weight, and a batch whose weights sum to
+    zero is skipped (no update).
 
     Returns ``(bad_epoch, bad_batch, bad_loss)``: where the loss stopped being finite
     (``bad_epoch == -1`` when it never did). The kernel stops there and leaves undoing the
@@ -178,7 +180,7 @@ def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch
                 xb = S.matrix_at(batch.work, 0, B, n_in)
                 for i in range(B):
                     row = orders[e, start + i]
-                    xb[i, :] = X[row * n_in:(row + 1) * n_in]
+                    xb[i, :] = X[row * n_in:(row + 1) * n_in]  # converts pixels too
                     if data.loss == CROSS_ENTROPY:
                         batch.labels[i] = data.labels[row]
                     else:
@@ -188,7 +190,7 @@ def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch
                 labels, targets = batch.labels[:B], batch.targets[:B]
                 weights = batch.weights[:B]
             else:
-                xb = S.matrix_at(X, start * n_in, B, n_in)
+                xb = S.rows_in_order(X, batch.work, start, B, n_in)
                 labels = data.labels[start:start + B]
                 targets = data.targets[start:start + B]
                 weights = data.weights[start:start + B]

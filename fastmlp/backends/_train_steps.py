@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba.extending import overload
 
 from . import _formulas as F
-from ._jit import jit
+from ._jit import JIT_OPTIONS, jit
 from ._scalar_math import tanh
 from .codes import IDENTITY, LEAKY_RELU, OPT_RMSPROP, OPT_SGD, RELU, SIGMOID, TANH
 
@@ -26,6 +27,31 @@ N_HYPER = 7
 @jit
 def matrix_at(flat, offset, rows, cols):
     return flat[offset:offset + rows * cols].reshape(rows, cols)
+
+
+def rows_in_order(X, work, start, rows, cols):
+    """Rows ``start:start + rows`` of the flat ``X`` as a ``(rows, cols)`` matrix in the
+    dtype of ``work``: a view of ``X`` when it has that dtype, else a converted copy at the
+    start of ``work`` (pixels kept as integers)."""
+
+
+# Which of the two is decided when the kernel compiles, from X's type: a runtime branch
+# would have to give one type to a view of uint8 pixels and to a float matrix.
+@overload(rows_in_order, inline="always",
+          jit_options={k: JIT_OPTIONS[k] for k in ("fastmath", "error_model")})
+def _rows_in_order(X, work, start, rows, cols):
+    if X.dtype == work.dtype:
+        def view(X, work, start, rows, cols):
+            return X[start * cols:(start + rows) * cols].reshape(rows, cols)
+        return view
+
+    def converted(X, work, start, rows, cols):
+        out = work[:rows * cols].reshape(rows, cols)
+        for i in range(rows):
+            for j in range(cols):
+                out[i, j] = X[(start + i) * cols + j]
+        return out
+    return converted
 
 
 @jit

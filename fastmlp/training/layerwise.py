@@ -110,15 +110,18 @@ class LayerwiseTrainer:
     def _take(self, order, start, stop):
         """Rows ``start:stop`` of the epoch, gathered into buffers reused across steps."""
         if order is None:
-            return self.X[start:stop], self.y[start:stop]
+            return self.model._floats(self.X[start:stop]), self.y[start:stop]
         size = stop - start
         if size not in self._buffers:  # the full size and the last partial batch
             self._buffers[size] = (
-                np.empty((size, *self.X.shape[1:]), dtype=self.X.dtype),
+                np.empty((size, *self.X.shape[1:]), dtype=self.model.dtype),
                 np.empty((size, *self.y.shape[1:]), dtype=self.y.dtype))
         xb, yb = self._buffers[size]
         idx = order[start:stop]
-        np.take(self.X, idx, axis=0, out=xb)
+        if self.X.dtype == xb.dtype:
+            np.take(self.X, idx, axis=0, out=xb)
+        else:  # pixels: converted as they are gathered
+            xb[...] = np.take(self.X, idx, axis=0)
         np.take(self.y, idx, axis=0, out=yb)
         return xb, yb
 

@@ -77,7 +77,8 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
         When the loss or the weights stop being finite; the model keeps the weights and
         optimizer state of the last step whose loss was finite.
     """
-    X, y = model._check_Xy(X, y)
+    # Pixels (8/16-bit integers) stay as they are; the trainers convert them batch by batch.
+    X, y = model._check_Xy(X, y, compact=True)
     weights = check_sample_weight(sample_weight, len(X), model.dtype)
     epochs = int(check_positive_number(epochs, "epochs", allow_zero=True, integer=True))
     if batch_size is None:
@@ -257,7 +258,7 @@ def _check_validation(model, validation_data):
         raise ValueError(f"validation_data must be a pair (X_val, y_val), got "
                          f"{_describe(validation_data)}")
     try:
-        return model._check_Xy(*validation_data)
+        return model._check_Xy(*validation_data, compact=True)
     except (TypeError, ValueError) as err:
         raise type(err)(f"validation_data: {err}") from None
 
