@@ -28,8 +28,10 @@ from .layerwise import LayerwiseTrainer
 #: Target duration of one trainer call: short enough for Ctrl-C to feel immediate, long
 #: enough that the per-call cost (well under a millisecond) is lost in the noise.
 CALL_SECONDS = 0.1
-#: Whole runs go to the kernel in calls of several epochs only when every epoch is small.
-_WHOLE_RUN_ROWS = 4_000_000
+#: Whole runs go to the kernel in calls of several epochs only when an epoch is surely
+#: shorter than a call: rows x parameters below this is an epoch of at most ~1.2e9
+#: floating-point operations (6 per row and parameter), under 0.1 s at 12 GFLOP/s.
+_WHOLE_RUN_WORK = 2e8
 
 
 def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
@@ -109,7 +111,7 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
         cb.on_train_begin(model, dict.fromkeys(_log_keys(model, validation is not None)))
     try:
         if (isinstance(trainer, FusedTrainer) and not verbose and validation is None
-                and len(callbacks) == 1 and epochs * len(X) <= _WHOLE_RUN_ROWS
+                and len(callbacks) == 1 and len(X) * model.flat_params.size <= _WHOLE_RUN_WORK
                 and not trainer.drops):
             _whole_run(model, trainer, epochs, shuffling, history)
         else:

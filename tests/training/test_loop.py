@@ -9,6 +9,7 @@ import pytest
 import fastmlp.training.loop as loop
 from fastmlp import MLP, SGD, Adam, StepDecay
 from fastmlp.callbacks import History
+from fastmlp.training.health import DivergenceWarning
 
 TRAINERS = ["fused-whole-run", "fused-by-epoch", "layerwise-numba", "layerwise-numpy"]
 
@@ -126,3 +127,25 @@ def test_calls_are_paced_to_a_fraction_of_a_second():
     pacer.measured(8, 0.004)  # 0.5 ms per batch
     assert pacer.chunk(False) == int(loop.CALL_SECONDS / 0.0005)
     assert pacer.chunk(True) == 1000 // 50  # a progress bar moves at least 50 times
+
+
+def test_an_epoch_too_long_for_one_call_is_split_even_when_silent(monkeypatch):
+    """verbose=0 runs whole epochs per call only when an epoch is surely short; a large
+    epoch goes in paced calls of a few batches, so Ctrl-C is not left waiting for it."""
+    X = np.zeros((3000, 784), dtype=np.float32)
+    y = np.arange(3000) % 10
+    model = MLP([784, 128, 10], seed=0)
+    assert len(X) * model.flat_params.size > loop._WHOLE_RUN_WORK
+    calls = []
+    run = loop.FusedTrainer.run
+
+    def recorded(self, lrs, orders, begin, end, *sums):
+        calls.append((len(lrs), begin, end))
+        return run(self, lrs, orders, begin, end, *sums)
+
+    monkeypatch.setattr(loop.FusedTrainer, "run", recorded)
+    with pytest.warns(DivergenceWarning):  # constant inputs: nothing to learn
+        model.fit(X, y, epochs=2, batch_size=32, verbose=0, optimizer=SGD(1e-3))
+    assert calls[0] == (1, 0, 8)  # the first call: one epoch's first 8 of its 94 batches
+    assert all(n_epochs == 1 for n_epochs, _, _ in calls)
+    assert sum(end - begin for _, begin, end in calls) == 2 * 94
