@@ -1,4 +1,5 @@
-"""The public API under random use: shapes, dtypes, hyperparameters, both backends.
+"""The public API under random use: shapes, dtypes, losses, sample weights, hyperparameters,
+both backends.
 
 Every call either works — with outputs of the promised shape and dtype, finite weights, and a
 model that saves and loads to the same predictions — or fails with one of the documented
@@ -27,8 +28,8 @@ def problems(draw):
     n = draw(st.integers(1, 40))
     n_in = draw(st.integers(1, 6))
     hidden = draw(st.lists(st.integers(1, 6), max_size=2))
-    classify = draw(st.booleans())
-    n_out = draw(st.integers(2, 4)) if classify else draw(st.integers(1, 3))
+    task = draw(st.sampled_from(["classes", "labels", "regression"]))
+    n_out = draw(st.integers(2, 4)) if task == "classes" else draw(st.integers(1, 3))
     input_dtype = draw(st.sampled_from(INPUT_DTYPES))
     scale = draw(st.sampled_from([1.0, 1e3, 1e20]))
     seed = draw(st.integers(0, 2**16))
@@ -38,13 +39,18 @@ def problems(draw):
         info = np.iinfo(input_dtype)
         X = np.clip(X, info.min / 2, info.max / 2)
     X = X.astype(input_dtype)
-    y = (rng.integers(0, n_out, n) if classify
-         else rng.normal(size=(n, n_out)).astype(np.float64))
+    if task == "classes":
+        y = rng.integers(0, n_out, n)
+    elif task == "labels":  # multi-label indicators
+        y = rng.integers(0, 2, size=(n, n_out))
+    else:
+        y = rng.normal(size=(n, n_out))
     model = dict(
         sizes=[n_in, *hidden, n_out],
         activation=draw(st.sampled_from(["relu", "leaky_relu", "sigmoid", "tanh"])),
         dropout=draw(st.sampled_from([0.0, 0.3, 0.9])) if hidden else 0.0,
-        loss="cross_entropy" if classify else "mse",
+        loss={"classes": "cross_entropy", "labels": "binary_cross_entropy",
+              "regression": "mse"}[task],
         backend=draw(st.sampled_from(["numba", "numpy"])),
         dtype=draw(st.sampled_from(["float32", "float64"])),
         seed=seed,
@@ -55,7 +61,13 @@ def problems(draw):
         optimizer=draw(st.sampled_from(["adam", "sgd", "rmsprop", "adamw"])),
         shuffle=draw(st.booleans()),
         verbose=0,
+        sample_weight=draw(st.sampled_from([None, "random", "some zero"])),
     )
+    if training["sample_weight"] is not None:
+        weights = rng.random(n) * 3
+        if training["sample_weight"] == "some zero":
+            weights[::2] = 0.0
+        training["sample_weight"] = weights
     lr = draw(st.sampled_from([None, 1e-6, 1e-2, 10.0, 1e6]))
     return X, y, model, training, lr
 
@@ -98,6 +110,10 @@ def test_fit_predict_save_load_never_crash_unclearly(problem, tmp_path_factory):
         assert ((predictions >= 0) & (predictions < model.n_outputs)).all()
         probabilities = model.predict_proba(X)
         assert probabilities.shape == (n, model.n_outputs)
+    elif model.loss == "binary_cross_entropy":
+        assert predictions.shape == (n, model.n_outputs)
+        assert set(np.unique(predictions)) <= {0, 1}
+        assert model.predict_proba(X).shape == (n, model.n_outputs)
     else:
         assert predictions.shape == (n, model.n_outputs)
     path = tmp_path_factory.mktemp("fuzz") / "model.npz"
