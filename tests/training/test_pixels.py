@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from fastmlp import MLP, SGD, Adam
+from fastmlp.training import loop
 from fastmlp.training.health import DivergenceWarning
 
 
@@ -34,8 +35,10 @@ def test_training_on_pixels_gives_the_bits_of_training_on_their_floats(backend, 
     assert trained[0][1] == trained[1][1]
 
 
-def test_the_layer_by_layer_path_takes_pixels_too(pixels):
-    """RMSprop with a custom stack goes layer by layer on numba as well."""
+def test_the_layer_by_layer_path_takes_pixels_too(pixels, monkeypatch):
+    """The numba backend's layer-by-layer trainer (the fused one switched off), with
+    validation data converted chunk by chunk as well."""
+    monkeypatch.setattr(loop, "supports", lambda *args: False)
     X, y = pixels
     results = []
     for inputs in (X, X.astype(np.float32)):
