@@ -44,7 +44,7 @@ def test_analytic_matches_numerical(backend, loss, activation, hidden):
     report = check_gradients(model, X, y)
     assert len(report.rows) == len(model.parameters())
     # Vanishing gradients (deep sigmoid stacks reach ~3e-6) sit below what any float64 central
-    # difference resolves at h = 1e-5, so the 1e-6 target applies above the rounding floor.
+    # difference resolves at h = 1e-5, so the 1e-6 target applies beyond the estimated error.
     assert report.max_error_resolved <= 1e-6, str(report)
     if activation not in ("relu", "leaky_relu"):
         assert all(row["kinks"] == 0 for row in report.rows)
