@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_is_fitted,
     check_random_state,
     column_or_1d,
@@ -31,11 +32,13 @@ _PREDICT_ROWS = 4096
 
 
 class _TrainingData:
-    """The arrays and settings of one stochastic ``fit`` / ``partial_fit`` call."""
+    """The arrays and settings of one stochastic ``fit`` / ``partial_fit`` call;
+    ``sample_weight`` is the training rows' weights ``(n,)`` or None."""
 
-    def __init__(self, X, Y, validation, batch_size, optimizer):
+    def __init__(self, X, Y, validation, batch_size, optimizer, sample_weight=None):
         self.X, self.Y, self.validation = X, Y, validation
         self.batch_size, self.optimizer = batch_size, optimizer
+        self.sample_weight = sample_weight
 
 
 class BaseMLP(BaseEstimator):
@@ -115,6 +118,10 @@ class BaseMLP(BaseEstimator):
                              **self._y_validation)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if sample_weight is not None:
+            # Non-negative, finite, one per row, not all zero: scikit-learn's own checks.
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
         Y, head = self._encode_targets(y, first_pass, incremental, classes)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
@@ -129,7 +136,7 @@ class BaseMLP(BaseEstimator):
         Y_core = self._head.core_targets(Y, self.model_.dtype)
         try:
             if self.solver == "lbfgs":
-                run_lbfgs(self, X, Y_core)
+                run_lbfgs(self, X, Y_core, sample_weight)
             else:
                 data = self._training_data(X, Y_core, Y, y, sample_weight, incremental)
                 run_epochs(self, data, incremental)
@@ -182,7 +189,8 @@ class BaseMLP(BaseEstimator):
 
     def _training_data(self, X, Y, Y_encoded, y, sample_weight, incremental):
         """The stochastic solver's arrays: ``Y`` are fastmlp's targets, ``Y_encoded`` the
-        encoded ones ``(n, n_outputs_)``, ``y`` the user's (for validation scores)."""
+        encoded ones ``(n, n_outputs_)``, ``y`` the user's (for validation scores), and the
+        validated ``sample_weight`` or None (split with the rows under early stopping)."""
         validation = None
         if self.early_stopping:
             stratify = Y_encoded if self._stratify_validation(Y_encoded) else None
@@ -192,15 +200,24 @@ class BaseMLP(BaseEstimator):
             if held_out.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
-            validation = (X[held_out], y[held_out], None)
+            validation = (X[held_out], y[held_out],
+                          None if sample_weight is None else sample_weight[held_out])
             X, Y = X[train], Y[train]
+            if sample_weight is not None:
+                sample_weight = sample_weight[train]
+                if not sample_weight.any():
+                    raise ValueError("The sample weights of the training split are all zero; "
+                                     "use another random_state or validation_fraction")
         batch_size = batch_size_for(self, X.shape[0])
+        # scikit-learn divides a batch's penalty by the batch's weight sum; fastmlp's weight
+        # decay is one number, so it takes the expected sum: batch_size * the mean weight.
+        batch_weight = batch_size * (1.0 if sample_weight is None else float(sample_weight.mean()))
         optimizer = self.model_.optimizer
         if not incremental or not _made_for(optimizer, self.solver):
-            optimizer = make_optimizer(self, self._head, batch_size)
+            optimizer = make_optimizer(self, self._head, batch_weight)
         else:
-            set_penalty(optimizer, self.alpha, self._head, batch_size)
-        return _TrainingData(X, Y, validation, batch_size, optimizer)
+            set_penalty(optimizer, self.alpha, self._head, batch_weight)
+        return _TrainingData(X, Y, validation, batch_size, optimizer, sample_weight)
 
     def _stratify_validation(self, Y):
         return False

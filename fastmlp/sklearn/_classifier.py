@@ -132,25 +132,43 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     _y_validation = {}
 
-    def fit(self, X, y):
-        """Train on ``X (n_samples, n_features)`` and labels ``y (n_samples,)``.
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X (n_samples, n_features)`` and labels ``y (n_samples,)``, or a label
+        indicator matrix ``y (n_samples, n_labels)`` (multi-label: one logistic output per
+        label, trained with binary cross-entropy).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, not all zero. As in scikit-learn, each batch's data loss
+            (and its gradient) is the weighted mean ``sum w_i l_i / sum w_i`` and the L2
+            penalty is divided by the weight sum instead of the row count; with "lbfgs"
+            (one batch: the whole set) that is exactly scikit-learn's objective. In
+            mini-batches the penalty uses the expected weight sum of a batch (its size times
+            the mean weight) and ``loss_`` is the epoch's weighted mean; scikit-learn uses
+            each batch's own sum and averages the batches by row count.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     @available_if(_stochastic_solver)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``X, y``; ``classes`` (every label) is required on the first call.
+
+        ``sample_weight`` as in :meth:`fit`; the arguments are in scikit-learn 1.9's order.
 
         Returns
         -------
         self
         """
         first_call = self._first_partial_fit_call(classes)
-        return self._fit(X, y, incremental=True, classes=classes if first_call else None)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True,
+                         classes=classes if first_call else None)
 
     def _first_partial_fit_call(self, classes):
         known = getattr(self, "classes_", None)
@@ -221,5 +239,5 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False
+        tags.classifier_tags.multi_label = True
         return tags

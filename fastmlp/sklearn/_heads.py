@@ -1,10 +1,10 @@
 """Output heads: how the network's last layer meets scikit-learn's targets and outputs.
 
-scikit-learn's MLP ends in a softmax for multiclass problems, a logistic unit for binary and
-multi-label ones, and the identity for regression. A head knows, for one of those, which
-fastmlp loss trains it, how scikit-learn's targets become that loss's targets, how to read
-scikit-learn's output activations back from the network, and how the loss fastmlp reports
-relates to the one scikit-learn reports and differentiates.
+scikit-learn's MLP ends in a softmax for multiclass problems, a logistic unit for binary
+problems and one per label for multi-label ones, and the identity for regression. A head
+knows, for one of those, which fastmlp loss trains it, how scikit-learn's targets become that
+loss's targets, how to read scikit-learn's output activations back from the network, and how
+the loss fastmlp reports relates to the one scikit-learn reports and differentiates.
 """
 
 from __future__ import annotations
@@ -127,13 +127,39 @@ class IdentityHead(Head):
         return core_loss / 2.0
 
 
+class MultilabelHead(Head):
+    """Multi-label: one logistic unit per label, binary cross-entropy on the indicators.
+
+    scikit-learn's loss sums the labels' binary cross-entropies (each a mean over samples);
+    fastmlp's ``binary_cross_entropy`` is the mean over samples and labels, so scikit-learn's
+    loss and gradient are ``n_outputs`` times fastmlp's.
+    """
+
+    out_activation = "logistic"
+    core_loss = "binary_cross_entropy"
+
+    def __init__(self, n_outputs):
+        super().__init__(n_outputs)
+        self.gradient_scale = float(self.n_outputs)
+
+    def core_targets(self, Y, dtype):
+        return np.ascontiguousarray(Y, dtype=dtype)
+
+    def outputs(self, model, X):
+        return model.predict_proba(X)
+
+    def reported_loss(self, core_loss):
+        return self.gradient_scale * core_loss
+
+
 def classifier_head(y_type, n_classes):
     """The head for a LabelBinarizer target type and class count."""
     if y_type == "multiclass":
         return SoftmaxHead(n_classes)
     if y_type == "binary":
         return BinaryHead()
-    raise ValueError(
-        f"fastmlp's MLPClassifier does not train on {y_type} targets yet: it takes one label "
-        "per sample (binary or multiclass); for multi-label problems use scikit-learn's "
-        "MultiOutputClassifier around it")
+    if y_type == "multilabel-indicator":
+        return MultilabelHead(n_classes)
+    raise ValueError(f"fastmlp's MLPClassifier does not train on {y_type} targets: it takes "
+                     "one label per sample (binary or multiclass) or a label indicator matrix "
+                     "(multi-label)")

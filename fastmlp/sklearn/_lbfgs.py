@@ -3,7 +3,9 @@
 The network's parameters travel as one float64 vector (fastmlp's order: ``W1, b1, W2, b2,
 ...``). Each evaluation writes the vector into the model, takes the mean loss and its
 backpropagated gradient over the whole training set (a chunk at a time for sparse input),
-and adds scikit-learn's penalty ``alpha / (2 n) * sum ||W||^2`` on the weights only.
+and adds scikit-learn's penalty ``alpha / (2 n) * sum ||W||^2`` on the weights only. With
+sample weights the loss is the weighted mean ``sum w_i l_i / sum w_i`` and ``n`` in the
+penalty becomes ``sum w_i``, as in scikit-learn.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from ._network import squared_weight_norm
 _CHUNK_VALUES = 1 << 23
 
 
-def run_lbfgs(est, X, Y):
-    """Minimise the penalised loss of ``est.model_`` on ``X, Y`` (fastmlp targets) in place;
-    set ``n_iter_`` and ``loss_``."""
+def run_lbfgs(est, X, Y, sample_weight=None):
+    """Minimise the penalised loss of ``est.model_`` on ``X, Y`` (fastmlp targets) and the
+    validated ``sample_weight`` (or None) in place; set ``n_iter_`` and ``loss_``."""
     model, head = est.model_, est._head
     params = model.parameters()
     sizes = [p.size for p in params]
@@ -32,7 +34,7 @@ def run_lbfgs(est, X, Y):
     is_weight = np.zeros(bounds[-1], dtype=bool)
     for i in range(0, len(params), 2):
         is_weight[bounds[i]:bounds[i + 1]] = True
-    n = X.shape[0]
+    n = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     alpha = float(est.alpha)
 
     def write(theta):
@@ -41,10 +43,12 @@ def run_lbfgs(est, X, Y):
 
     def mean_loss_and_gradient():
         loss, grad = 0.0, np.zeros(bounds[-1])
-        for X_part, Y_part in _chunks(X, Y):
-            share = X_part.shape[0] / n
-            loss += model.evaluate(X_part, Y_part)["loss"] * share
-            grads = model.gradients(X_part, Y_part)
+        for X_part, Y_part, w_part in _chunks(X, Y, sample_weight):
+            share = (X_part.shape[0] if w_part is None else float(w_part.sum())) / n
+            if share == 0:
+                continue  # rows of weight zero add nothing
+            loss += model.evaluate(X_part, Y_part, sample_weight=w_part)["loss"] * share
+            grads = model.gradients(X_part, Y_part, sample_weight=w_part)
             grad += np.concatenate([g.ravel() for g in grads]).astype(np.float64) * share
         return loss, grad
 
@@ -78,10 +82,11 @@ def run_lbfgs(est, X, Y):
     est.loss_ = head.reported_loss(loss) + 0.5 * alpha * squared_weight_norm(model, head) / n
 
 
-def _chunks(X, Y):
+def _chunks(X, Y, w):
     if not sp.issparse(X):
-        yield X, Y
+        yield X, Y, w
         return
     rows = max(1, _CHUNK_VALUES // max(1, X.shape[1]))
     for start in range(0, X.shape[0], rows):
-        yield X[start:start + rows].toarray(), Y[start:start + rows]
+        part = slice(start, start + rows)
+        yield X[part].toarray(), Y[part], None if w is None else w[part]

@@ -75,24 +75,27 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _y_validation = {"y_numeric": True}
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train on ``X (n_samples, n_features)`` and targets ``y`` (``(n,)`` or ``(n, k)``).
+
+        ``sample_weight (n_samples,)``: non-negative weights, not all zero, as in
+        :meth:`fastmlp.sklearn.MLPClassifier.fit` (scikit-learn's weighted mean loss).
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     @available_if(_stochastic_solver)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X, y``, continuing from the current weights.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def _encode_targets(self, y, first_pass, incremental, classes):
         if self.loss != "squared_error":

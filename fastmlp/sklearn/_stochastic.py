@@ -91,17 +91,25 @@ def batch_size_for(est, n_samples):
 def run_epochs(est, data, incremental):
     """Train ``est.model_`` for up to ``max_iter`` epochs (one with ``incremental``).
 
-    ``data`` holds the training arrays (``X``, ``Y`` as the fastmlp loss takes them), the
-    validation arrays or None, the batch size and the optimizer.
+    ``data`` holds the training arrays (``X``, ``Y`` as the fastmlp loss takes them, the
+    sample weights or None), the validation arrays or None, the batch size and the optimizer.
+
+    With sample weights each batch's data loss is its weighted mean (scikit-learn's), and
+    ``loss_`` is the epoch's weighted mean plus the penalty; scikit-learn averages the
+    batches' weighted means by their row counts instead, which is the same number for one
+    full batch.
     """
     model, head, opt = est.model_, est._head, data.optimizer
     n = data.X.shape[0]
     n_batches = -(-n // data.batch_size)
+    # The penalty of a batch is divided by its weight sum (its size, without weights).
+    total_weight = n if data.sample_weight is None else float(data.sample_weight.sum())
     est.n_iter_ = 0
     try:
         for _ in range(est.max_iter):
             core_loss = _epoch(model, data, est._random_state, est.shuffle)
-            penalty = 0.5 * est.alpha * squared_weight_norm(model, head) * n_batches / n
+            penalty = (0.5 * est.alpha * squared_weight_norm(model, head) * n_batches
+                       / total_weight)
             est.n_iter_ += 1
             est.loss_ = head.reported_loss(core_loss) + penalty
             est.t_ += n
@@ -139,20 +147,26 @@ def _epoch(model, data, random_state, shuffle):
 
 def _one_pass(model, data, random_state, shuffle):
     X, Y, batch_size, opt = data.X, data.Y, data.batch_size, data.optimizer
+    weights = data.sample_weight
     if not sp.issparse(X):
         history = model.fit(X, Y, epochs=1, batch_size=batch_size, optimizer=opt,
-                            shuffle=shuffle, verbose=0)
+                            shuffle=shuffle, verbose=0, sample_weight=weights)
         return history.history["loss"][0]
     n = X.shape[0]
     order = random_state.permutation(n) if shuffle else np.arange(n)
     rows = max(1, _CHUNK_VALUES // max(1, X.shape[1]) // batch_size) * batch_size
-    total = 0.0
+    total, total_weight = 0.0, 0.0
     for start in range(0, n, rows):
         index = order[start:start + rows]
+        part = None if weights is None else weights[index]
+        share = len(index) if part is None else float(part.sum())
+        if share == 0:
+            continue  # rows of weight zero: nothing to learn, as fit skips such batches
         history = model.fit(X[index].toarray(), Y[index], epochs=1, batch_size=batch_size,
-                            optimizer=opt, shuffle=False, verbose=0)
-        total += history.history["loss"][0] * len(index)
-    return total / n
+                            optimizer=opt, shuffle=False, verbose=0, sample_weight=part)
+        total += history.history["loss"][0] * share
+        total_weight += share
+    return total / total_weight
 
 
 def _count_no_improvement(est, data):

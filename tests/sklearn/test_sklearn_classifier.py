@@ -68,11 +68,35 @@ def test_a_single_class_is_refused_clearly():
         MLPClassifier().fit(X, np.array(["a"] * 150))
 
 
-def test_multilabel_targets_are_refused_clearly():
+def test_multi_label_targets_as_scikit_learn():
+    sk_neural = pytest.importorskip("sklearn.neural_network")
     X, y = iris()
-    Y = np.column_stack([y == 0, y == 1]).astype(int)
-    with pytest.raises(ValueError, match="does not train on multilabel-indicator targets"):
-        MLPClassifier().fit(X, Y)
+    X = X / X.max(axis=0)
+    Y = np.column_stack([y == 0, y == 1, X[:, 0] > 0.7]).astype(int)
+    settings = dict(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=60, random_state=0)
+    ours = quiet_fit(MLPClassifier(**settings), X, Y)
+    theirs = quiet_fit(sk_neural.MLPClassifier(**settings), X, Y)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.out_activation_ == theirs.out_activation_ == "logistic"
+    assert ours.n_outputs_ == 3 and ours.coefs_[-1].shape == (8, 3)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+    assert ours.predict(X).shape == Y.shape and ours.predict(X).dtype == theirs.predict(X).dtype
+    np.testing.assert_array_equal(ours.predict(X), (ours.predict_proba(X) > 0.5).astype(int))
+    assert ours.score(X, Y) == theirs.score(X, Y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_multi_label_with_the_stochastic_solvers(solver):
+    X, y = iris()
+    X = X / X.max(axis=0)
+    Y = np.column_stack([y == 0, y == 2]).astype(int)
+    clf = quiet_fit(MLPClassifier(**QUICK, solver=solver), X, Y)
+    assert clf.model_.loss == "binary_cross_entropy"
+    assert clf.score(X, Y) > 0.9
+    clf.partial_fit(X, Y)
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
+        clf.partial_fit(X, np.column_stack([Y, Y[:, :1]]))
 
 
 def test_regression_targets_are_refused():
