@@ -7,7 +7,8 @@ A run can stay finite and still fail: with ``SGD(1e6)`` the loss of a digits net
 - **the loss exploded**: some epoch's mean training loss is over :data:`EXPLOSION` times the
   loss of the weights ``fit`` started from (measured on up to :data:`BASELINE_ROWS` rows);
 - **no better than chance**: a classifier's training accuracy in the last epoch is at most
-  that of always predicting the most common class.
+  that of always predicting the most common class (not judged with sample weights, which
+  training may rightly trade that accuracy for).
 
 Inputs so large that ``dtype`` arithmetic overflows get a warning before training
 (:func:`check_input_scale`), and an optimizer whose state overflowed stops training with a
@@ -30,16 +31,22 @@ class DivergenceWarning(RuntimeWarning):
     """Training ended without an error but did not learn (see :mod:`fastmlp.training.health`)."""
 
 
-def baseline(model, X, y):
+def baseline(model, X, y, weights=None):
     """``(loss before training, accuracy of always predicting the most common class)``.
 
-    The accuracy is None for regression. ``X``, ``y`` are already validated.
+    ``X``, ``y`` and the sample ``weights`` (or None) are already validated. The loss is
+    weighted as training's is. The accuracy is None for regression, and with sample weights:
+    training then aims at the weighted loss, and may rightly trade the logged (unweighted)
+    accuracy for it, so it is not held against the majority class.
     """
     rows = slice(0, BASELINE_ROWS)
+    some = None if weights is None else weights[rows]
+    if some is not None and not some.any():  # the first rows weigh nothing: use them as is
+        some = None
     with np.errstate(all="ignore"):
-        loss = model._evaluate(X[rows], y[rows])["loss"]
+        loss = model._evaluate(X[rows], y[rows], some)["loss"]
     chance = None
-    if model.is_classifier:
+    if model.is_classifier and weights is None:
         chance = float(np.bincount(y).max() / len(y))
     return loss, chance
 

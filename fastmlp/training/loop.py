@@ -95,7 +95,7 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     callbacks = _check_callbacks(callbacks)
 
     health.check_input_scale(X)
-    start = health.baseline(model, X, y)
+    start = health.baseline(model, X, y, weights)
     if optimizer is not None:
         model.optimizer = get_optimizer(optimizer)
     elif model.optimizer is None:
@@ -115,7 +115,8 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
                 and not trainer.drops):
             _whole_run(model, trainer, epochs, shuffling, history)
         else:
-            _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, callbacks)
+            _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, callbacks,
+                            weights)
     finally:
         for cb in callbacks:
             cb.on_train_end(model)
@@ -123,7 +124,8 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     return history
 
 
-def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, callbacks):
+def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, callbacks,
+                    weights=None):
     """The epoch loop: batches in paced chunks, then logs and callbacks after each epoch."""
     opt, pacer = model.optimizer, _Pacer(trainer.n_batches)
     for epoch in range(epochs):
@@ -131,6 +133,11 @@ def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, call
         start = time.perf_counter()
         order = model._rng.permutation(trainer.n)[None, :] if shuffling else None
         progress = _progress(trainer.n, epoch, epochs) if verbose == 1 else None
+        # The bar's running loss is a weighted mean: it needs the weight of the rows done.
+        weight_done = None
+        if progress is not None and weights is not None:
+            weight_done = np.cumsum(weights if order is None else weights[order[0]],
+                                    dtype=np.float64)
         # One pair of sums for all the epoch's calls: it adds up in the order of one call.
         sums, hits, begin = np.zeros(1), np.zeros(1, dtype=np.int64), 0
         while begin < trainer.n_batches:
@@ -143,7 +150,9 @@ def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, call
             if progress is not None:
                 done = min(end * trainer.batch_size, trainer.n)
                 progress.update(done - progress.n)
-                progress.set_postfix(loss=f"{sums[0] / done:.4f}", refresh=False)
+                seen = done if weight_done is None else weight_done[done - 1]
+                progress.set_postfix(loss=f"{sums[0] / max(seen, 1e-300):.4f}",
+                                     refresh=False)
             begin = end
         if progress is not None:
             progress.close()

@@ -80,3 +80,47 @@ def test_inference_on_overflowing_input_warns_instead_of_returning_nan_silently(
         model.predict(X)
     with pytest.warns(RuntimeWarning, match="the loss on these inputs is nan"):
         model.evaluate(X, np.zeros(4, dtype=np.int64))
+
+
+def test_with_sample_weights_the_start_is_weighted_and_chance_is_not_judged(backend):
+    """A heavily weighted minority class: training may rightly trade the unweighted accuracy
+    for the weighted loss. The first 1,024 rows weigh nothing: the start is still measured."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 5)).astype(np.float32)
+    y = np.where(rng.random(1500) < 0.9, 0, 1)
+    weights = np.where(y == 1, 50.0, 1.0)
+    weights[:1024] = 0.0
+    model = MLP([5, 4, 2], backend=backend, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        history = model.fit(X, y, epochs=1, optimizer=SGD(1e-6), verbose=0,
+                            sample_weight=weights)
+    assert history.warning is None
+
+
+def test_the_progress_bar_shows_the_weighted_running_loss(backend, monkeypatch):
+    import fastmlp.training.loop as loop
+
+    shown = []
+
+    class Bar:
+        n = 0
+
+        def update(self, k):
+            self.n += k
+
+        def set_postfix(self, loss, refresh):
+            shown.append(float(loss))
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(loop, "_progress", lambda *args: Bar())
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 5)).astype(np.float32)
+    y = rng.integers(0, 2, 200)
+    weights = rng.random(200) * 4
+    model = MLP([5, 4, 2], backend=backend, seed=0)
+    history = model.fit(X, y, epochs=1, batch_size=20, verbose=1, sample_weight=weights)
+    # The last running value is the epoch's weighted mean loss (printed to 4 decimals).
+    assert shown[-1] == pytest.approx(history.history["loss"][0], abs=5e-5)
