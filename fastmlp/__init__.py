@@ -17,6 +17,7 @@ from .loading import load
 from .losses import MeanSquaredError, SoftmaxCrossEntropy
 from .model import MLP, Sequential
 from .optim import SGD, Adam, AdamW, CosineDecay, ExponentialDecay, RMSprop, StepDecay
+from .reproducibility import thread_counts, threads
 from .serialization import ModelFileError
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "Sigmoid",
     "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "__version__", "available_backends",
     "check_gradients", "directional_check", "from_torch", "get_backend", "load", "load_digits",
-    "load_fashion_mnist", "load_iris", "load_mnist", "to_onnx", "to_torch",
+    "load_fashion_mnist", "load_iris", "load_mnist", "thread_counts", "threads", "to_onnx",
+    "to_torch",
 ]

@@ -2,7 +2,10 @@
 
 The model owns the layers, the loss, the backend ops and a seeded random generator (weight
 initialisation, shuffling and dropout masks all draw from it, so one seed reproduces a whole
-run bit for bit on a given backend). Training itself lives in :mod:`fastmlp.training`.
+run bit for bit on the same backend, dtype, BLAS library and kernel, BLAS thread count and
+library versions; :func:`fastmlp.threads` pins the thread count, and
+:mod:`fastmlp.reproducibility` says why it matters). Training itself lives in
+:mod:`fastmlp.training`.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ class Sequential:
         The fast path or the NumPy reference path; :meth:`to_backend` switches later.
     dtype : {"float32", "float64"}
     seed : int or None
-        Seeds initialisation, shuffling and dropout.
+        Seeds initialisation, shuffling and dropout: the same seed gives the same bits with
+        the same backend, dtype, BLAS and BLAS thread count (see :func:`fastmlp.threads`).
     """
 
     def __init__(self, layers, loss="cross_entropy", backend="numba", dtype="float32", seed=None):
