@@ -117,6 +117,24 @@ def test_a_fresh_start_from_the_weights_alone_differs(resumed):
     assert not np.array_equal(model.flat_params, straight[name].flat_params)
 
 
+@pytest.mark.parametrize("loss", ["mse", "binary_cross_entropy"])
+def test_regressors_and_multi_label_models_resume_too(tmp_path, loss):
+    X, _ = dataset()
+    y = X[:, :2] * 2 if loss == "mse" else (X[:, :3] > 0).astype(float)
+
+    def run(model, epochs, optimizer=None):
+        model.fit(X, y, epochs=epochs, batch_size=16, optimizer=optimizer, verbose=0)
+        return model
+
+    def new_model():
+        return MLP([D, 8, y.shape[1]], loss=loss, dropout=0.2, seed=1)
+
+    run(new_model(), 2, make_optimizer("adam")).save(tmp_path / "m.npz")
+    resumed = run(fastmlp.load(tmp_path / "m.npz"), 2)
+    straight = run(new_model(), 4, make_optimizer("adam"))
+    np.testing.assert_array_equal(resumed.flat_params, straight.flat_params)
+
+
 # --------------------------------------------------------------------------- what is stored
 
 
