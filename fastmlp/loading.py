@@ -21,7 +21,7 @@ from .backends import BACKENDS
 from .layers import Dense
 from .model import Sequential
 from .network import layers_from_config
-from .optim import from_state
+from .optimizer_state import from_state
 from .serialization import ModelFileError, read
 
 __all__ = ["load"]

@@ -18,7 +18,7 @@ from fastmlp import (
     StepDecay,
     schedules,
 )
-from fastmlp.optim import from_state
+from fastmlp.optimizer_state import from_state
 
 # Short runs on toy data, to compare bits, not to learn: no "training ended no better than
 # chance" warnings.
