@@ -85,6 +85,13 @@ class Optimizer:
         self.current_lr = self.lr_at(overall)
         self.epochs = overall + 1
 
+    def rewind_to_epoch(self, epoch, lr):
+        """Make ``epoch`` (0-based, of the current ``fit`` call) the last one started again,
+        with its learning rate ``lr``: a kernel call that set up several epochs ahead and
+        stopped early (Ctrl-C, a non-finite loss) leaves the count where training stopped."""
+        self.epochs = self._first_epoch + epoch + 1
+        self.current_lr = lr
+
     def bind(self, params):
         """Attach to a parameter list; a new list (another model) gets fresh zero state.
 

@@ -204,14 +204,19 @@ def _whole_run(model, trainer, epochs, shuffling, history):
         try:
             bad = trainer.run(lrs, orders, 0, trainer.n_batches, sums, hits)
         except KeyboardInterrupt:  # log the epochs the call completed, then stop
-            _log_epochs(model, history, first, trainer.last_call_steps // trainer.n_batches,
-                        sums, hits, trainer, time.perf_counter() - tick)
+            steps = trainer.last_call_steps
+            # The schedule was set up for the whole call: count only the epochs begun.
+            begun = max(1, -(-steps // trainer.n_batches))
+            opt.rewind_to_epoch(first + begun - 1, lrs[begun - 1])
+            _log_epochs(model, history, first, steps // trainer.n_batches, sums, hits,
+                        trainer, time.perf_counter() - tick)
             raise
         seconds = time.perf_counter() - tick
         pacer.measured(count * trainer.n_batches, seconds)
         done = count if bad is None else bad[0]
         _log_epochs(model, history, first, done, sums, hits, trainer, seconds / count)
         if bad is not None:
+            opt.rewind_to_epoch(first + done, lrs[done])
             _stop(trainer, f"the loss became {bad[2]}", first + done, bad[1])
         first += count
         if not np.isfinite(model.flat_params).all():

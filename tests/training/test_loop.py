@@ -53,6 +53,9 @@ def test_a_steep_schedule_stops_every_path_the_same_way(trainer, monkeypatch, ca
              optimizer=SGD(StepDecay(0.1, step_size=1, gamma=1e10)))
     assert model.history.epoch == [0]
     assert np.isfinite(model.flat_params).all()
+    # The schedule stands at the epoch that failed, with its learning rate, on every path.
+    assert model.optimizer.epochs == 2
+    assert model.optimizer.current_lr == pytest.approx(0.1 * 1e10)
 
 
 def test_a_schedule_that_overflows_python_floats_says_which_epoch():
@@ -95,6 +98,8 @@ def test_ctrl_c_leaves_the_weights_and_state_of_the_last_completed_step(backend,
         timer.cancel()
     steps = model.optimizer.iterations
     assert steps > 0
+    # The schedule counts the epochs begun, not those a kernel call had set up ahead.
+    assert -(-steps // n_batches) <= model.optimizer.epochs <= steps // n_batches + 1
     assert isinstance(model.history, History)
     # Every epoch logged so far; the epoch whose last step had just run when Ctrl-C came may
     # be in the weights without having been logged yet.
