@@ -66,7 +66,7 @@ def main(argv=None):
     (X, y), _ = load_fashion_mnist()
     X, y = X[:args.n_train], y[:args.n_train]
     for line in machine_lines(machine_info()):
-        print(f"# {line}")
+        print(line)
     print(f"# load average at start: {load_average()}")
     epoch_seconds(X[:1024], y[:1024], loop.CALL_SECONDS)  # compile outside the measurement
     paced, single = [], []
