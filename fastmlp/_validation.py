@@ -95,6 +95,12 @@ def _first_non_finite(arr):
     return None
 
 
+def largest_magnitude(X):
+    """The largest ``|x|`` in ``X`` as a float (0.0 when empty): max and -min rather than
+    ``abs(X).max()``, so no temporary the size of ``X``."""
+    return max(float(X.max()), -float(X.min())) if X.size else 0.0
+
+
 def _check_finite(arr, name):
     if not np.issubdtype(arr.dtype, np.floating):
         return

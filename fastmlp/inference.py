@@ -37,7 +37,7 @@ class Inference:
             warnings.warn(
                 f"the network's outputs are not finite for {bad} of {len(X)} rows: their inputs "
                 f"overflow {np.dtype(self.dtype).name} arithmetic (the largest input is "
-                f"{max(float(X.max()), -float(X.min())):.3g}), so their predictions mean "
+                f"{check.largest_magnitude(X):.3g}), so their predictions mean "
                 f"nothing; scale the inputs as for training", RuntimeWarning, stacklevel=3)
         return np.concatenate(parts)
 
@@ -94,7 +94,7 @@ class Inference:
         if not np.isfinite(result["loss"]):
             warnings.warn(
                 f"the loss on these inputs is {result['loss']}: the inputs (largest "
-                f"{max(float(X.max()), -float(X.min())):.3g}) or the weights overflow "
+                f"{check.largest_magnitude(X):.3g}) or the weights overflow "
                 f"{np.dtype(self.dtype).name} arithmetic, so the accuracy means nothing; scale "
                 f"the inputs as for training", RuntimeWarning, stacklevel=2)
         return result

@@ -21,6 +21,8 @@ import warnings
 
 import numpy as np
 
+from .._validation import largest_magnitude
+
 #: How far above the starting loss an epoch's loss counts as an explosion.
 EXPLOSION = 100.0
 #: Rows the starting loss is measured on (the first ones): a forward pass, not an epoch.
@@ -87,8 +89,7 @@ def check_input_scale(X, what="X"):
     """Warn when ``X`` holds values so large that training or inference in its dtype overflows.
 
     Returns the largest magnitude (a float)."""
-    # max and -min rather than abs(X).max(): no temporary the size of X.
-    largest = max(float(X.max()), -float(X.min())) if X.size else 0.0
+    largest = largest_magnitude(X)
     limit = _SAFE_INPUT.get(X.dtype)
     if limit is not None and largest > limit:
         warnings.warn(
