@@ -2,9 +2,10 @@
 
 Every target (ONNX, PyTorch) walks the same list of inference steps: the Dense layers with
 their weights, the activations between them, and the head (softmax probabilities for a
-classifier, the raw values for a regressor). Dropout is the identity at inference and leaves
-no step. Anything else is refused here, once, with the name and position of the first layer
-no target knows, so no exporter can silently drop a layer it does not understand.
+classifier, one sigmoid per label for a multi-label model, the raw values for a regressor).
+Dropout is the identity at inference and leaves no step. Anything else is refused here,
+once, with the name and position of the first layer no target knows, so no exporter can
+silently drop a layer it does not understand.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..model import Sequential
 #: Activation layers an exporter can write, by the name the steps use.
 ACTIVATION_NAMES = {ReLU: "relu", LeakyReLU: "leaky_relu", Sigmoid: "sigmoid", Tanh: "tanh"}
 #: The losses whose inference output an exporter can write, and what that output is.
-HEADS = {"cross_entropy": "softmax", "mse": "identity"}
+HEADS = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid", "mse": "identity"}
 
 
 class Step(NamedTuple):
@@ -49,15 +50,18 @@ class Structure(NamedTuple):
     Attributes
     ----------
     steps : list of Step
-        From the input to the network's output (logits for a classifier).
+        From the input to the network's output (logits for a classifier or a multi-label
+        model).
     head : str
-        ``"softmax"`` (classifier: probabilities and labels) or ``"identity"`` (regressor).
+        ``"softmax"`` (classifier: probabilities and labels), ``"sigmoid"`` (multi-label:
+        per-label probabilities and 0/1 indicators) or ``"identity"`` (regressor).
     dtype : numpy dtype
         float32 or float64, the dtype of every weight.
     n_inputs, n_outputs : int
     labels : ndarray (n_outputs,) or None
         What each output class stands for, when the exported object says so (a
-        scikit-learn classifier's ``classes_``); None means the class index.
+        scikit-learn classifier's ``classes_``); None means the class index. A multi-label
+        model's outputs are indicators, one column per label, so this only names columns.
     """
 
     steps: list
@@ -94,6 +98,27 @@ def as_model(obj):
                     f"got {type(obj).__name__}")
 
 
+def network_layers(model):
+    """The layers of ``model`` (a Sequential) whose output is the network's: all of them but a
+    final layer the loss folds in.
+
+    A final Softmax goes with ``loss="cross_entropy"`` and a final Sigmoid (after at least one
+    other layer) with ``loss="binary_cross_entropy"``: :class:`~fastmlp.Sequential` fuses
+    either with its loss, so the network computes logits and the head applies the layer.
+    Exporting that layer as a step would apply it twice.
+
+    Returns
+    -------
+    list of Layer
+    """
+    layers = list(model.layers)
+    last = layers[-1]
+    if (type(last) is Softmax or (type(last) is Sigmoid and model.loss == "binary_cross_entropy"
+                                  and len(layers) > 1)):
+        return layers[:-1]
+    return layers
+
+
 def read_structure(obj):
     """The inference steps of ``obj`` (see :func:`as_model`), ready for an exporter.
 
@@ -114,8 +139,7 @@ def read_structure(obj):
         raise ValueError(f"cannot export a model with loss={model.loss!r}: exporters know "
                          f"{', '.join(map(repr, HEADS))}")
     steps = []
-    last = len(model.layers) - 1
-    for position, layer in enumerate(model.layers):
+    for position, layer in enumerate(network_layers(model)):
         kind = type(layer)
         if kind is Dense:
             if not (np.isfinite(layer.W).all() and (layer.b is None
@@ -129,8 +153,6 @@ def read_structure(obj):
             steps.append(Step(ACTIVATION_NAMES[kind], alpha=alpha))
         elif kind is Dropout:
             continue  # the identity at inference
-        elif kind is Softmax and position == last:
-            continue  # folded into the loss; the head applies it
         else:
             raise ValueError(
                 f"cannot export layer {position}, {layer!r}: exporters know Dense, "

@@ -6,9 +6,12 @@ The graph is the model's inference pass, one node per step: ``Gemm`` for a Dense
 node. The input is ``input`` ``(batch, n_inputs)`` with a dynamic batch dimension. A
 classifier has two outputs, ``probabilities`` ``(batch, n_classes)`` (``Softmax`` over the
 logits, as :meth:`~fastmlp.Sequential.predict_proba`) and ``label`` ``(batch,)`` (``ArgMax``
-of the logits, as :meth:`~fastmlp.Sequential.predict`); a regressor has one, ``values``
-``(batch, n_outputs)``. Weights keep the model's dtype (float32 or float64), and so do the
-input and the float outputs.
+of the logits, as :meth:`~fastmlp.Sequential.predict`). A multi-label model
+(``loss="binary_cross_entropy"``) has the same two names: ``probabilities``
+``(batch, n_labels)`` (``Sigmoid`` of each logit) and ``label`` ``(batch, n_labels)``, the 0/1
+indicators ``probabilities > 0.5`` as int64, as its ``predict``. A regressor has one output,
+``values`` ``(batch, n_outputs)``. Weights keep the model's dtype (float32 or float64), and so
+do the input and the float outputs.
 
 ``onnx`` is optional (``pip install "fastmlp[onnx]"``) and imported only when called.
 """
@@ -42,7 +45,8 @@ def to_onnx(model, path=None, opset=None):
     ----------
     model : Sequential, or an object with ``__fastmlp_model__()``
         A fastmlp model, or a wrapper that gives one (the scikit-learn estimators do; a
-        wrapper's ``classes_``, when it has them, become the values of the ``label`` output).
+        classifier's ``classes_``, when it has them, become the values of the ``label`` output;
+        a multi-label model's ``label`` stays one 0/1 column per label, in ``classes_`` order).
     path : str or path-like, optional
         Where to write the file, atomically (a temporary file renamed over ``path``, so an
         interrupted export never leaves half a file). None returns the model without writing.
@@ -54,7 +58,9 @@ def to_onnx(model, path=None, opset=None):
     -------
     onnx.ModelProto
         Inputs ``input (batch, n_inputs)``; outputs ``probabilities (batch, n_classes)`` and
-        ``label (batch,)`` for a classifier, ``values (batch, n_outputs)`` for a regressor.
+        ``label (batch,)`` for a classifier, ``probabilities (batch, n_labels)`` and
+        ``label (batch, n_labels)`` (0/1 indicators) for a multi-label model,
+        ``values (batch, n_outputs)`` for a regressor.
 
     Raises
     ------
@@ -131,6 +137,11 @@ def build_graph(onnx, structure, opset):
         outputs.append(helper.make_tensor_value_info(PROBABILITIES, elem,
                                                      [batch, structure.n_outputs]))
         outputs.append(_label_output(onnx, structure, current, nodes, initializers, batch))
+    elif structure.head == "sigmoid":
+        nodes.append(helper.make_node("Sigmoid", [current], [PROBABILITIES], name="sigmoid"))
+        outputs.append(helper.make_tensor_value_info(PROBABILITIES, elem,
+                                                     [batch, structure.n_outputs]))
+        outputs.append(_indicator_output(onnx, structure, nodes, initializers, batch))
     else:
         nodes.append(helper.make_node("Identity", [current], [VALUES], name="values"))
         outputs.append(helper.make_tensor_value_info(VALUES, elem, [batch, structure.n_outputs]))
@@ -174,3 +185,19 @@ def _label_output(onnx, structure, logits, nodes, initializers, batch):
     nodes.append(helper.make_node("Gather", ["classes", index], [LABEL], axis=0,
                                   name="classes"))
     return helper.make_tensor_value_info(LABEL, elem, [batch])
+
+
+def _indicator_output(onnx, structure, nodes, initializers, batch):
+    """Append the nodes of a multi-label model's ``label`` output: 0/1 per label, int64."""
+    helper = onnx.helper
+    # The probabilities against 0.5, strictly, as predict (and scikit-learn's multi-label
+    # predict) do; not the logits against 0, which differ where the sigmoid of a tiny
+    # positive logit rounds to exactly 0.5.
+    initializers.append(onnx.numpy_helper.from_array(np.array(0.5, structure.dtype),
+                                                     "threshold"))
+    nodes.append(helper.make_node("Greater", [PROBABILITIES, "threshold"], ["above"],
+                                  name="threshold"))
+    nodes.append(helper.make_node("Cast", ["above"], [LABEL], to=onnx.TensorProto.INT64,
+                                  name="indicators"))
+    return helper.make_tensor_value_info(LABEL, onnx.TensorProto.INT64,
+                                         [batch, structure.n_outputs])

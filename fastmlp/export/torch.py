@@ -5,7 +5,9 @@ fastmlp's Dense layer computes ``x @ W + b`` with ``W`` of shape ``(n_in, n_out)
 ``(out_features, in_features)``. So a weight crosses over transposed, and a bias as it is.
 Activations map one to one (ReLU, LeakyReLU with its slope, Sigmoid, Tanh), and so does
 Dropout. A classifier's torch module ends with the logits (what ``nn.CrossEntropyLoss``
-takes), unless ``softmax=True`` asks for probabilities.
+takes), unless ``softmax=True`` asks for probabilities; a multi-label model's ends with the
+logits too (what ``nn.BCEWithLogitsLoss`` takes), unless ``sigmoid=True`` asks for the
+per-label probabilities.
 
 torch is optional (``pip install "fastmlp[peers]"``, which pins a CPU-sized version) and
 imported only when called.
@@ -18,10 +20,10 @@ import numpy as np
 from ..layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..model import Sequential
 from ._optional import require
-from ._structure import as_model, read_structure
+from ._structure import as_model, network_layers, read_structure
 
 
-def to_torch(model, softmax=False):
+def to_torch(model, softmax=False, sigmoid=False):
     """A ``torch.nn.Sequential`` computing what ``model`` computes, in eval mode.
 
     Parameters
@@ -31,6 +33,10 @@ def to_torch(model, softmax=False):
         For a classifier: end with ``nn.Softmax(dim=1)``, so the module returns
         probabilities (as ``predict_proba``) instead of logits. Logits (the default) are what
         ``torch.nn.CrossEntropyLoss`` expects for further training.
+    sigmoid : bool
+        For a multi-label model (``loss="binary_cross_entropy"``): end with ``nn.Sigmoid()``,
+        so the module returns the probability of each label (as ``predict_proba``) instead
+        of logits. Logits (the default) are what ``torch.nn.BCEWithLogitsLoss`` expects.
 
     Returns
     -------
@@ -45,20 +51,30 @@ def to_torch(model, softmax=False):
     ImportError
         torch is not installed (the message says how to install it).
     TypeError, ValueError
-        ``model`` is not a fastmlp model, or holds a layer torch has no module for (the
-        message names the first one).
+        ``model`` is not a fastmlp model, holds a layer torch has no module for (the
+        message names the first one), or ``softmax``/``sigmoid`` is asked of a model whose
+        loss does not end in that function.
     """
     torch = require("torch", "to_torch")
-    if not isinstance(softmax, (bool, np.bool_)):
-        raise TypeError(f"softmax must be True or False, got {softmax!r}")
+    for name, value in (("softmax", softmax), ("sigmoid", sigmoid)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+    if softmax and sigmoid:
+        raise ValueError("softmax=True and sigmoid=True cannot both be asked: a classifier "
+                         "takes softmax=True, a multi-label model sigmoid=True")
     structure = read_structure(model)  # refuses what cannot be exported, naming it
+    loss = as_model(model).loss
     if softmax and structure.head != "softmax":
-        raise ValueError("softmax=True needs a classifier (loss='cross_entropy'); this model "
-                         "is a regressor")
+        raise ValueError(f"softmax=True needs a classifier (loss='cross_entropy'); this model "
+                         f"has loss={loss!r}" + _OUTPUT_OPTION[structure.head])
+    if sigmoid and structure.head != "sigmoid":
+        raise ValueError(f"sigmoid=True needs a multi-label model "
+                         f"(loss='binary_cross_entropy'); this model has loss={loss!r}"
+                         + _OUTPUT_OPTION[structure.head])
     nn = torch.nn
     dtype = getattr(torch, structure.dtype.name)
     modules = []
-    for layer in as_model(model).layers:
+    for layer in network_layers(as_model(model)):
         if isinstance(layer, Dense):
             linear = nn.Linear(layer.n_in, layer.n_out, bias=layer.bias, dtype=dtype)
             with torch.no_grad():
@@ -72,10 +88,17 @@ def to_torch(model, softmax=False):
             modules.append(getattr(nn, type(layer).__name__)())
         elif type(layer) is Dropout:
             modules.append(nn.Dropout(layer.p))
-        # A final fastmlp Softmax is folded into the loss: the network's output is logits.
     if softmax:
         modules.append(nn.Softmax(dim=1))
+    if sigmoid:
+        modules.append(nn.Sigmoid())
     return nn.Sequential(*modules).eval()
+
+
+#: What to ask of to_torch instead, by head, ending the message of a wrong softmax/sigmoid.
+_OUTPUT_OPTION = {"softmax": ", whose probabilities softmax=True gives",
+                  "sigmoid": ", whose per-label probabilities sigmoid=True gives",
+                  "identity": " (a regressor: its module already returns predict's values)"}
 
 
 def from_torch(module, loss=None, backend="numba", dtype=None, seed=None):
@@ -87,9 +110,12 @@ def from_torch(module, loss=None, backend="numba", dtype=None, seed=None):
         Of ``Linear``, ``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh``, ``Dropout`` and
         ``Identity`` modules (nested ``Sequential`` containers are read in order), the first
         a ``Linear``; a final ``Softmax(dim=1)`` (or ``dim=-1``) marks a classifier.
-    loss : {"cross_entropy", "mse"} or None
+    loss : {"cross_entropy", "mse", "binary_cross_entropy"} or None
         None: ``"cross_entropy"`` (a classifier whose last Linear gives the logits), as
-        :class:`~fastmlp.Sequential`. Use ``"mse"`` for a regressor.
+        :class:`~fastmlp.Sequential`. Use ``"mse"`` for a regressor, and
+        ``"binary_cross_entropy"`` for a multi-label model: its last Linear gives the logits,
+        or a final ``Sigmoid`` the probabilities (that Sigmoid is then folded into the loss,
+        as in :class:`~fastmlp.Sequential`).
     backend : {"numba", "numpy"}
     dtype : {"float32", "float64"} or None
         None keeps the module's dtype.

@@ -62,6 +62,47 @@ def test_classifier_matches_predict_proba_and_predict(activation, dtype, backend
         np.testing.assert_array_equal(label, model.predict(X))
 
 
+def multilabel_targets(X):
+    """Three labels per row, each on or off, that a small network can learn from ``X``."""
+    return np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] < 0.5]).astype(X.dtype)
+
+
+@pytest.mark.parametrize("final_sigmoid", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_multilabel_matches_predict_proba_and_predict(dtype, final_sigmoid, backend, tmp_path):
+    # A final Sigmoid layer is folded into binary cross-entropy: the graph applies it once.
+    tail = [Sigmoid()] if final_sigmoid else []
+    model = Sequential([Dense(6, 9), Tanh(), Dropout(0.25), Dense(9, 3)] + tail,
+                       loss="binary_cross_entropy", dtype=dtype, backend=backend, seed=3)
+    X_train = inputs(64, 6, dtype)
+    model.fit(X_train, multilabel_targets(X_train), epochs=3, batch_size=16, verbose=0,
+              optimizer=fastmlp.Adam(0.05))
+    proto = fastmlp.to_onnx(model, tmp_path / "model.onnx")
+    assert [node.op_type for node in proto.graph.node] == ["Gemm", "Tanh", "Gemm", "Sigmoid",
+                                                           "Greater", "Cast"]
+    sess = exported(model, tmp_path)
+    assert [o.name for o in sess.get_outputs()] == ["probabilities", "label"]
+    for n in (1, 7, 33):
+        X = inputs(n, 6, dtype, seed=n)
+        probabilities, label = sess.run(None, {"input": X})
+        assert probabilities.dtype == np.dtype(dtype) and probabilities.shape == (n, 3)
+        np.testing.assert_allclose(probabilities, model.predict_proba(X), rtol=0,
+                                   atol=TOLERANCE[dtype])
+        assert label.dtype == np.int64 and label.shape == (n, 3)
+        np.testing.assert_array_equal(label, model.predict(X))
+
+
+def test_multilabel_label_is_strictly_above_one_half(tmp_path):
+    # Logits of exactly 0 give probabilities of exactly 0.5: off, as predict has it.
+    model = Sequential([Dense(2, 3)], loss="binary_cross_entropy", seed=0)
+    model.layers[0].W[...] = [[1, -1, 0], [0, 0, 0]]
+    model.layers[0].b[...] = 0
+    X = np.array([[2.0, 5.0], [0.0, -1.0], [-2.0, 0.0]], dtype=np.float32)
+    probabilities, label = exported(model, tmp_path).run(None, {"input": X})
+    assert probabilities[1].tolist() == [0.5, 0.5, 0.5]
+    assert label.tolist() == [[1, 0, 0], [0, 0, 0], [0, 1, 0]] == model.predict(X).tolist()
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_regressor_values_match_predict(dtype, backend, tmp_path):
     model = MLP([5, 8, 8, 3], activation="tanh", loss="mse", dtype=dtype, backend=backend,
@@ -235,3 +276,21 @@ def test_sklearn_regressor_exports_its_values(tmp_path):
     # scikit-learn's predict drops the output axis for a 1-D target; ONNX keeps (batch, 1).
     np.testing.assert_allclose(values[:, 0], reg.predict(X_new), rtol=0,
                                atol=TOLERANCE[np.dtype(reg.model_.dtype).name])
+
+
+def test_sklearn_multilabel_classifier_exports_its_indicators(tmp_path):
+    from fastmlp.sklearn import MLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(80, 4))
+    Y = multilabel_targets(X).astype(np.int64)
+    clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=0)
+    with pytest.warns(Warning):  # ConvergenceWarning: 30 iterations are not enough
+        clf.fit(X, Y)
+    assert clf.model_.loss == "binary_cross_entropy"
+    sess = exported(clf, tmp_path)
+    X_new = inputs(13, 4, "float64", seed=1)
+    probabilities, label = sess.run(None, {"input": X_new.astype(clf.model_.dtype)})
+    np.testing.assert_allclose(probabilities, clf.predict_proba(X_new), rtol=0,
+                               atol=TOLERANCE[np.dtype(clf.model_.dtype).name])
+    # scikit-learn's multi-label predict is the indicator matrix, one column per label.
+    assert label.shape == (13, 3) and label.tolist() == clf.predict(X_new).tolist()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fastmlp import MLP, Dense, Dropout, LeakyReLU, ReLU, Sequential, Softmax
+from fastmlp import MLP, Dense, Dropout, LeakyReLU, ReLU, Sequential, Sigmoid, Softmax
 from fastmlp.export._structure import as_model, read_structure
 
 
@@ -22,6 +22,19 @@ def test_steps_skip_dropout_and_the_final_softmax():
 
 def test_regressor_head():
     assert read_structure(MLP([2, 3, 1], loss="mse", dtype="float64")).head == "identity"
+
+
+def test_multilabel_head_folds_a_final_sigmoid_only_into_binary_cross_entropy():
+    layers = [Dense(3, 4), ReLU(), Dense(4, 2), Sigmoid()]
+    multilabel = read_structure(Sequential(layers, loss="binary_cross_entropy", seed=0))
+    assert multilabel.head == "sigmoid"
+    assert [step.kind for step in multilabel.steps] == ["dense", "relu", "dense"]
+    without = read_structure(Sequential(layers[:-1], loss="bce", seed=0))
+    assert (without.head, [step.kind for step in without.steps]) == ("sigmoid", ["dense", "relu",
+                                                                                "dense"])
+    # A regressor's final Sigmoid is part of what it predicts: it stays a step.
+    regressor = read_structure(Sequential(layers, loss="mse", seed=0))
+    assert regressor.head == "identity" and regressor.steps[-1].kind == "sigmoid"
 
 
 class Gives:
@@ -43,6 +56,11 @@ def test_protocol():
 
 def test_an_object_without_classes_keeps_class_indices():
     assert read_structure(Gives(MLP([2, 3, 2]))).labels is None
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse", "binary_cross_entropy"])
+def test_every_loss_exports(loss):
+    assert read_structure(MLP([2, 3, 2], loss=loss, seed=0)).n_outputs == 2
 
 
 def test_unknown_loss_is_refused(monkeypatch):

@@ -58,6 +58,54 @@ def test_to_torch_regressor():
         fastmlp.to_torch(model, softmax=True)
 
 
+@pytest.mark.parametrize("final_sigmoid", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_to_torch_multilabel_gives_logits_or_probabilities(dtype, final_sigmoid, backend):
+    tail = [Sigmoid()] if final_sigmoid else []
+    model = Sequential([Dense(5, 8), Tanh(), Dropout(0.2), Dense(8, 3)] + tail,
+                       loss="binary_cross_entropy", dtype=dtype, backend=backend, seed=2)
+    # The final Sigmoid layer is folded into the loss: the module ends with the logits.
+    module = fastmlp.to_torch(model)
+    assert [type(m).__name__ for m in module] == ["Linear", "Tanh", "Dropout", "Linear"]
+    with_sigmoid = fastmlp.to_torch(model, sigmoid=True)
+    assert type(with_sigmoid[-1]) is nn.Sigmoid and len(with_sigmoid) == 5
+    tolerance = 1e-6 if dtype == "float32" else 1e-13
+    for n in (1, 7):
+        X = inputs(n, 5, dtype, seed=n)
+        logits = run(module, X)
+        np.testing.assert_allclose(torch.sigmoid(torch.from_numpy(logits)).numpy(),
+                                   model.predict_proba(X), rtol=0, atol=tolerance)
+        np.testing.assert_array_equal((logits > 0).astype(np.int64), model.predict(X))
+        np.testing.assert_allclose(run(with_sigmoid, X), model.predict_proba(X), rtol=0,
+                                   atol=tolerance)
+
+
+@pytest.mark.parametrize("sigmoid", [False, True])
+def test_multilabel_round_trip(sigmoid):
+    model = MLP([4, 6, 3], loss="binary_cross_entropy", seed=0)
+    back = fastmlp.from_torch(fastmlp.to_torch(model, sigmoid=sigmoid),
+                              loss="binary_cross_entropy")
+    # With sigmoid=True the module's Sigmoid comes back as a final layer, folded into the loss.
+    assert [type(layer) for layer in back.layers] == (
+        [type(layer) for layer in model.layers] + ([Sigmoid] if sigmoid else []))
+    X = inputs(9, 4, "float32")
+    np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("loss, options, message", [
+    ("binary_cross_entropy", {"softmax": True},
+     r"softmax=True needs a classifier.*loss='binary_cross_entropy'.*sigmoid=True gives"),
+    ("cross_entropy", {"sigmoid": True},
+     r"sigmoid=True needs a multi-label model.*loss='cross_entropy'.*softmax=True gives"),
+    ("mse", {"sigmoid": True}, r"sigmoid=True needs a multi-label model.*loss='mse'.*regressor"),
+    ("binary_cross_entropy", {"softmax": True, "sigmoid": True}, "cannot both be asked"),
+])
+def test_to_torch_output_option_must_fit_the_loss(loss, options, message):
+    with pytest.raises(ValueError, match=message):
+        fastmlp.to_torch(MLP([2, 3, 2], loss=loss, seed=0), **options)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_round_trip_keeps_every_weight_and_layer(dtype, backend):
     model = every_layer_model(dtype)
@@ -164,6 +212,8 @@ def test_to_torch_refuses_what_it_cannot_write():
         fastmlp.to_torch(model)
     with pytest.raises(TypeError, match="softmax must be True or False"):
         fastmlp.to_torch(MLP([2, 3, 2]), softmax="yes")
+    with pytest.raises(TypeError, match="sigmoid must be True or False, got 1"):
+        fastmlp.to_torch(MLP([2, 3, 2], loss="bce"), sigmoid=1)
 
 
 @pytest.mark.parametrize("call", [lambda: fastmlp.to_torch(MLP([2, 3, 2])),
