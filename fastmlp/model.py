@@ -212,15 +212,19 @@ class Sequential(Inference):
     # ------------------------------------------------------------------ training, gradients, io
 
     def fit(self, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
-            validation_data=None, verbose=1, callbacks=None, sample_weight=None):
+            validation_data=None, verbose=1, callbacks=None, sample_weight=None,
+            initial_epoch=0):
         """Train on ``X (n, n_in)`` and ``y``; see :func:`fastmlp.training.fit`.
 
         ``sample_weight (n,)``: each batch's loss becomes the weighted mean
         ``sum_i w_i l_i / sum_i w_i`` (scikit-learn's definition); zero weights ignore rows.
+        ``initial_epoch``: as in Keras, run epochs ``initial_epoch`` to ``epochs - 1``,
+        numbered on from there (to continue a run).
         """
         return fit(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                    shuffle=shuffle, validation_data=validation_data, verbose=verbose,
-                   callbacks=callbacks, sample_weight=sample_weight)
+                   callbacks=callbacks, sample_weight=sample_weight,
+                   initial_epoch=initial_epoch)
 
     def gradients(self, X, y, method="analytic", eps=1e-5, sample_weight=None):
         """Gradients of the mean loss, a list aligned with :meth:`parameters`.

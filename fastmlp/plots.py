@@ -93,6 +93,8 @@ def plot_history(history, path=None, *, title=None, figsize=None):
         One axes per panel, titled "loss" and "accuracy".
     """
     logs = getattr(history, "history", history)
+    # A History knows its epochs' numbers: a run continued with initial_epoch=3 starts at 4.
+    numbers = getattr(history, "epoch", None)
     if not isinstance(logs, dict) or not logs.get("loss"):
         raise ValueError("plot_history needs a History (what fit returns) or a dict with a "
                          "non-empty 'loss' list; was the model trained for at least one epoch?")
@@ -103,7 +105,8 @@ def plot_history(history, path=None, *, title=None, figsize=None):
         for name, label, style in ((key, "train", "-o"), (f"val_{key}", "validation", "-s")):
             values = logs.get(name)
             if values:
-                epochs = np.arange(1, len(values) + 1)
+                epochs = (np.asarray(numbers) + 1 if numbers is not None
+                          and len(numbers) == len(values) else np.arange(1, len(values) + 1))
                 ax.plot(epochs, values, style, markersize=3, label=label)
         ax.set_title(key)
         ax.set_xlabel("epoch")

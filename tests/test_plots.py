@@ -43,6 +43,17 @@ def test_history_has_a_loss_and_an_accuracy_panel(tmp_path):
     assert figure.get_suptitle() == "run"
 
 
+def test_history_of_a_continued_run_is_drawn_at_its_epoch_numbers():
+    history = History()
+    for epoch in (3, 4, 5):  # fit(..., initial_epoch=3)
+        history.on_epoch_end(None, epoch, {"loss": 1.0 / epoch, "seconds": 0.1})
+    figure = plots.plot_history(history)
+    assert list(figure.axes[0].get_lines()[0].get_xdata()) == [4, 5, 6]
+    # A bare dict has no epoch numbers: 1 on.
+    figure = plots.plot_history(history.history)
+    assert list(figure.axes[0].get_lines()[0].get_xdata()) == [1, 2, 3]
+
+
 def test_history_of_a_regression_run_has_only_the_loss_panel(tmp_path):
     figure = plots.plot_history(_history(accuracy=False, validation=False).history,
                                 tmp_path / "h.svg")

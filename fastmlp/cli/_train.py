@@ -108,9 +108,9 @@ def run(args, out=None):
     recipe = recipe_for(dataset.key, args)
     _check_combinations(recipe, args)
     if resumed is not None:
-        model, epochs, seed = _resume(resumed, args, recipe, dataset)
+        model, initial_epoch, seed = _resume(resumed, args, recipe, dataset)
     else:
-        epochs, seed = recipe.epochs, args.seed if args.seed is not None else 0
+        initial_epoch, seed = 0, args.seed if args.seed is not None else 0
     X, y, validation = dataset.X_train, dataset.y_train, None
     if args.validation_split > 0:
         (X, y), validation = data.split(X, y, test_size=args.validation_split,
@@ -123,11 +123,10 @@ def run(args, out=None):
         model, optimizer = _fresh(args, recipe, dataset, seed, description, out)
     else:
         optimizer = None  # the checkpoint's
-        done = model.optimizer.epochs
         print(description, file=out)
         print(f"network   {'-'.join(map(str, _widths(model)))} ({model.count_params():,} "
               f"parameters), {model.backend} {np.dtype(model.dtype).name}", file=out)
-        print(f"resumed   {args.resume}: {done} of {recipe.epochs} epochs done, "
+        print(f"resumed   {args.resume}: {initial_epoch} of {recipe.epochs} epochs done, "
               f"{model.optimizer!r}, batch {recipe.batch_size}, seed {seed}", file=out,
               flush=True)
 
@@ -139,17 +138,22 @@ def run(args, out=None):
     with warnings.catch_warnings():
         # The report says it in its own words (a "warning" row), not as a Python warning.
         warnings.simplefilter("ignore", DivergenceWarning)
-        history = model.fit(X, y, epochs=epochs, batch_size=recipe.batch_size,
-                            optimizer=optimizer, validation_data=validation, verbose=verbose,
+        # A resumed run numbers its epochs on from the checkpoint's (lines, history, the
+        # {epoch} of --checkpoint), as the uninterrupted run would have.
+        history = model.fit(X, y, epochs=recipe.epochs, initial_epoch=initial_epoch,
+                            batch_size=recipe.batch_size, optimizer=optimizer,
+                            validation_data=validation, verbose=verbose,
                             callbacks=[checkpoint] if checkpoint is not None else None)
     seconds = time.perf_counter() - start
     epochs_run = len(history.epoch)
+    which = (f": {history.epoch[0] + 1} to {history.epoch[-1] + 1} of {recipe.epochs}"
+             if initial_epoch and epochs_run else "")
 
     result = model.evaluate(dataset.X_test, dataset.y_test)
     rows = [
         ("test loss", f"{result['loss']:.4f}"),
         ("test accuracy", f"{result['accuracy']:.4f}"),
-        ("train time", f"{seconds:.1f} s ({epochs_run} epochs"
+        ("train time", f"{seconds:.1f} s ({epochs_run} epochs{which}"
                        f"{', validation included' if validation is not None else ''})"),
         ("samples/s", f"{epochs_run * len(X) / seconds:,.0f}"),
     ]
@@ -200,7 +204,8 @@ def _fresh(args, recipe, dataset, seed, description, out):
 
 
 def _resume(model, args, recipe, dataset):
-    """The loaded ``model``, the epochs left to train and the seed of the validation split."""
+    """The loaded ``model``, the number of epochs it has done (the run goes on from there to
+    ``recipe.epochs``) and the seed of the validation split."""
     if model.optimizer is None:
         raise CLIError(f"--resume {args.resume}: the file holds no optimizer state (saved "
                        f"before training, by an older fastmlp, or with a learning-rate "
@@ -215,7 +220,7 @@ def _resume(model, args, recipe, dataset):
                        f"--epochs is {recipe.epochs}: nothing is left to train (give a "
                        f"larger --epochs to train on)")
     seed = args.seed if args.seed is not None else (model.seed or 0)
-    return model, recipe.epochs - done, seed
+    return model, done, seed
 
 
 def _widths(model):

@@ -35,7 +35,7 @@ _WHOLE_RUN_WORK = 2e8
 
 
 def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
-        validation_data=None, verbose=1, callbacks=None, sample_weight=None):
+        validation_data=None, verbose=1, callbacks=None, sample_weight=None, initial_epoch=0):
     """Train ``model`` on ``X`` and ``y``.
 
     Parameters
@@ -65,6 +65,12 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
         one full batch would, and rows of weight 0 are ignored (a batch whose weights are all
         0 makes no update). The logged "loss" is the weighted mean over the epoch; accuracy
         stays unweighted (as Keras' metrics without ``weighted_metrics``).
+    initial_epoch : int
+        The epoch to start at (0-based), as in Keras: ``fit`` runs ``epochs -
+        initial_epoch`` epochs, numbered on from ``initial_epoch`` in the printed lines
+        (``epoch 4/6``), ``history.epoch`` and the callbacks (a ``ModelCheckpoint``'s
+        ``{epoch}``), to continue a run that stopped there. Only the numbering: the
+        learning-rate schedule counts on from the optimizer's own epoch count.
 
     Returns
     -------
@@ -83,6 +89,12 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     X, y = model._check_Xy(X, y, compact=True)
     weights = check_sample_weight(sample_weight, len(X), model.dtype)
     epochs = int(check_positive_number(epochs, "epochs", allow_zero=True, integer=True))
+    initial_epoch = int(check_positive_number(initial_epoch, "initial_epoch", allow_zero=True,
+                                              integer=True))
+    if initial_epoch > epochs:
+        raise ValueError(f"initial_epoch ({initial_epoch}) is past epochs ({epochs}): epochs is "
+                         f"the number of the last epoch of the whole run, as in Keras, so give "
+                         f"epochs={initial_epoch} + the epochs to train")
     if batch_size is None:
         batch_size = len(X)
     batch_size = min(int(check_positive_number(batch_size, "batch_size", integer=True)), len(X))
@@ -113,10 +125,10 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
         if (isinstance(trainer, FusedTrainer) and not verbose and validation is None
                 and len(callbacks) == 1 and len(X) * model.flat_params.size <= _WHOLE_RUN_WORK
                 and not trainer.drops):
-            _whole_run(model, trainer, epochs, shuffling, history)
+            _whole_run(model, trainer, initial_epoch, epochs, shuffling, history)
         else:
-            _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, callbacks,
-                            weights)
+            _epoch_by_epoch(model, trainer, initial_epoch, epochs, shuffling, validation,
+                            verbose, callbacks, weights)
     finally:
         for cb in callbacks:
             cb.on_train_end(model)
@@ -124,12 +136,15 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     return history
 
 
-def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, callbacks,
-                    weights=None):
-    """The epoch loop: batches in paced chunks, then logs and callbacks after each epoch."""
+def _epoch_by_epoch(model, trainer, initial_epoch, epochs, shuffling, validation, verbose,
+                    callbacks, weights=None):
+    """The epoch loop: batches in paced chunks, then logs and callbacks after each epoch.
+
+    ``epoch`` is the run's number (from ``initial_epoch``); the optimizer counts this call's.
+    """
     opt, pacer = model.optimizer, _Pacer(trainer.n_batches)
-    for epoch in range(epochs):
-        opt.start_epoch(epoch)
+    for epoch in range(initial_epoch, epochs):
+        opt.start_epoch(epoch - initial_epoch)
         start = time.perf_counter()
         order = model._rng.permutation(trainer.n)[None, :] if shuffling else None
         progress = _progress(trainer.n, epoch, epochs) if verbose == 1 else None
@@ -176,14 +191,17 @@ def _epoch_by_epoch(model, trainer, epochs, shuffling, validation, verbose, call
             break
 
 
-def _whole_run(model, trainer, epochs, shuffling, history):
+def _whole_run(model, trainer, initial_epoch, epochs, shuffling, history):
     """Several epochs per kernel call: when nothing needs Python between epochs, this is what
     makes tiny networks fast. Per-epoch logs come from the kernel's sums, filled in per call
     (a Python call per epoch would cost more than a tiny net's epoch); each epoch of a call
     logs the call's mean duration. Only without dropout: the shuffles of a call are drawn
-    before its masks would be, unlike epoch by epoch."""
+    before its masks would be, unlike epoch by epoch.
+
+    Epochs are counted here as this call's (from 0); ``initial_epoch`` only numbers them.
+    """
     opt, pacer = model.optimizer, _Pacer(trainer.n_batches)
-    first = 0
+    first, epochs = 0, epochs - initial_epoch
     while first < epochs:
         count = min(pacer.chunk(False) // trainer.n_batches or 1, epochs - first)
         lrs, schedule_error = [], None
@@ -208,19 +226,21 @@ def _whole_run(model, trainer, epochs, shuffling, history):
             # The schedule was set up for the whole call: count only the epochs begun.
             begun = max(1, -(-steps // trainer.n_batches))
             opt.rewind_to_epoch(first + begun - 1, lrs[begun - 1])
-            _log_epochs(model, history, first, steps // trainer.n_batches, sums, hits,
-                        trainer, time.perf_counter() - tick)
+            _log_epochs(model, history, initial_epoch + first, steps // trainer.n_batches,
+                        sums, hits, trainer, time.perf_counter() - tick)
             raise
         seconds = time.perf_counter() - tick
         pacer.measured(count * trainer.n_batches, seconds)
         done = count if bad is None else bad[0]
-        _log_epochs(model, history, first, done, sums, hits, trainer, seconds / count)
+        _log_epochs(model, history, initial_epoch + first, done, sums, hits, trainer,
+                    seconds / count)
         if bad is not None:
             opt.rewind_to_epoch(first + done, lrs[done])
-            _stop(trainer, f"the loss became {bad[2]}", first + done, bad[1])
+            _stop(trainer, f"the loss became {bad[2]}", initial_epoch + first + done, bad[1])
         first += count
         if not np.isfinite(model.flat_params).all():
-            _stop(trainer, "the weights became non-finite", first - 1, trainer.n_batches - 1)
+            _stop(trainer, "the weights became non-finite", initial_epoch + first - 1,
+                  trainer.n_batches - 1)
         health.check_optimizer_state(opt)
         if schedule_error is not None:
             raise schedule_error

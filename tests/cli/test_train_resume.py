@@ -40,7 +40,10 @@ def test_resume_from_a_checkpoint_ends_as_the_uninterrupted_run(capsys, tmp_path
     assert code == 0, err
     assert f"resumed   {full_run / 'run-2.npz'}: 2 of 5 epochs done, SGD(" in out
     assert "seed 4" in out  # the checkpoint's: the same validation split
-    assert len(re.findall(r"^epoch \d+/3 ", out, re.MULTILINE)) == 3
+    # Numbered on from the checkpoint, as in the uninterrupted run (Keras' initial_epoch).
+    assert re.findall(r"^epoch (\d+/\d+) ", out, re.MULTILINE) == ["3/5", "4/5", "5/5"]
+    assert re.search(r"^train time\s+\S+ s \(3 epochs: 3 to 5 of 5, validation included\)$",
+                     out, re.MULTILINE)
     resumed = fastmlp.load(tmp_path / "resumed.npz")
     full = fastmlp.load(full_run / "full.npz")
     np.testing.assert_array_equal(resumed.flat_params, full.flat_params)  # bit for bit
@@ -58,6 +61,23 @@ def test_resume_and_checkpoint_into_the_same_file(capsys, tmp_path, full_run):
     assert re.search(rf"^checkpoint\s+{re.escape(str(path))}$", out, re.MULTILINE)
     np.testing.assert_array_equal(fastmlp.load(path).flat_params,
                                   fastmlp.load(full_run / "full.npz").flat_params)
+
+
+def test_resumed_checkpoints_are_numbered_on_and_leave_the_earlier_ones(capsys, tmp_path,
+                                                                        full_run):
+    for epoch in (1, 2):
+        (tmp_path / f"run-{epoch}.npz").write_bytes((full_run / f"run-{epoch}.npz").read_bytes())
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--no-progress", "--epochs",
+                         "5", "--resume", str(tmp_path / "run-2.npz"), "--checkpoint",
+                         str(tmp_path / "run-{epoch}.npz"))
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.glob("run-*.npz")) == [
+        f"run-{epoch}.npz" for epoch in range(1, 6)]
+    for epoch in range(1, 6):  # each file holds its epoch of the uninterrupted run
+        model = fastmlp.load(tmp_path / f"run-{epoch}.npz")
+        assert model.optimizer.epochs == epoch
+        np.testing.assert_array_equal(model.flat_params,
+                                      fastmlp.load(full_run / f"run-{epoch}.npz").flat_params)
 
 
 def test_network_flags_do_not_go_with_resume(capsys, full_run):

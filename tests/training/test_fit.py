@@ -176,6 +176,58 @@ def test_verbose_modes_print_epoch_lines(backend, capsys):
     assert "epoch 1/1" in capsys.readouterr().err
 
 
+class Numbers(fastmlp.callbacks.Callback):
+    """Records the epoch number each callback call is given."""
+
+    def on_train_begin(self, model, logs):
+        self.seen = []
+
+    def on_epoch_end(self, model, epoch, logs):
+        self.seen.append(epoch)
+
+
+@pytest.mark.parametrize("verbose", [0, 2])
+def test_initial_epoch_numbers_the_epochs_on_and_only_numbers_them(backend, verbose, capsys):
+    runs = {}
+    for initial_epoch in (0, 3):
+        model = MLP([2, 4, 2], backend=backend, seed=0)
+        callbacks = [Numbers()] if verbose else []  # verbose=0 without callbacks: whole runs
+        history = model.fit(XOR_X, XOR_Y, epochs=initial_epoch + 3, batch_size=2,
+                            initial_epoch=initial_epoch, optimizer=Adam(0.01), verbose=verbose,
+                            callbacks=callbacks)
+        assert history.epoch == [initial_epoch, initial_epoch + 1, initial_epoch + 2]
+        assert model.optimizer.epochs == 3  # the schedule counts this call's epochs
+        if verbose:
+            assert callbacks[0].seen == history.epoch
+        runs[initial_epoch] = (model.flat_params.copy(), history.history["loss"])
+    np.testing.assert_array_equal(runs[0][0], runs[3][0])
+    assert runs[0][1] == runs[3][1]
+    out = capsys.readouterr().out
+    if verbose:
+        lines = [line.split("  ")[0] for line in out.splitlines()]
+        assert lines == ["epoch 1/3", "epoch 2/3", "epoch 3/3", "epoch 4/6", "epoch 5/6",
+                         "epoch 6/6"]
+
+
+@pytest.mark.parametrize("initial_epoch, error, message", [
+    (4, ValueError, r"initial_epoch \(4\) is past epochs \(3\).*epochs=4 \+ the epochs"),
+    (-1, ValueError, "initial_epoch must be >= 0, got -1"),
+    (1.5, TypeError, "initial_epoch must be an integer, got float 1.5"),
+])
+def test_bad_initial_epoch(initial_epoch, error, message):
+    model = MLP([2, 3, 2], seed=0)
+    with pytest.raises(error, match=message):
+        model.fit(XOR_X, XOR_Y, epochs=3, initial_epoch=initial_epoch, verbose=0)
+    assert model.optimizer is None  # refused before anything was set up
+
+
+def test_initial_epoch_equal_to_epochs_trains_nothing():
+    model = MLP([2, 3, 2], seed=0)
+    before = model.flat_params.copy()
+    assert model.fit(XOR_X, XOR_Y, epochs=2, initial_epoch=2, verbose=0).epoch == []
+    np.testing.assert_array_equal(model.flat_params, before)
+
+
 def test_sequential_with_every_activation_learns(backend):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(200, 3))
