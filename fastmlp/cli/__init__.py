@@ -10,7 +10,8 @@ stopped by SIGPIPE does.
 
 One module per job: ``_parser`` (flags and help), ``_data`` (datasets and input files),
 ``_recipes`` (default settings per dataset), ``_train``, ``_use`` (evaluate, predict),
-``_tools`` (bench, gradcheck), ``_report`` (tables and pictures).
+``_tools`` (bench, gradcheck), ``_report`` (tables and pictures), ``_threads``
+(``--threads``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import sys
 
 from ._errors import CLIError, UsageError
+from ._threads import limited
 
 #: The exit status of a process stopped by SIGPIPE (128 + 13), what ``| head`` leaves.
 BROKEN_PIPE_STATUS = 141
@@ -49,7 +51,8 @@ def main(argv=None, prog="fastmlp"):
     except SystemExit as done:  # --help, --version (0) or a usage error (2), already printed
         return 0 if done.code is None else done.code
     try:
-        status = args.run(args)
+        with limited(args):  # --threads: for the whole command, restored after it
+            status = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return status
     except BrokenPipeError:

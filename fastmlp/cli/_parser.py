@@ -13,6 +13,7 @@ from ..layers import ACTIVATIONS
 from ..optim import OPTIMIZERS
 from ._data import NAMES
 from ._recipes import RECIPE_NAMES, RECIPES
+from ._threads import thread_count
 
 SCHEDULES = ("cosine", "step", "exponential", "none")
 
@@ -102,6 +103,10 @@ def _common(parser, *, with_dataset=True):
             help="never download MNIST / Fashion-MNIST; fail if they are not on disk")
     parser.add_argument("--backend", choices=("numba", "numpy"), default=None,
                         help="numba (fast, default) or numpy (the reference path)")
+    parser.add_argument("--threads", type=thread_count, metavar="N",
+                        help="BLAS and Numba threads for the run, from 1 to the CPUs this "
+                             "process may use (default: the libraries' own, usually one per "
+                             "core); a seeded run repeats bit for bit only on the same count")
 
 
 def build_parser(prog="fastmlp"):

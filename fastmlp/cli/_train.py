@@ -17,7 +17,7 @@ from ..loading import load
 from ..model import MLP
 from ..optim import CosineDecay, ExponentialDecay, StepDecay, get_optimizer
 from ..training.health import DivergenceWarning
-from . import _data, _report
+from . import _data, _report, _threads
 from ._errors import CLIError, UsageError
 from ._recipes import recipe_for
 
@@ -129,6 +129,9 @@ def run(args, out=None):
         print(f"resumed   {args.resume}: {initial_epoch} of {recipe.epochs} epochs done, "
               f"{model.optimizer!r}, batch {recipe.batch_size}, seed {seed}", file=out,
               flush=True)
+    if args.threads is not None:
+        # The counts in effect, read back: what a bit-identical rerun needs.
+        print(f"threads   {_threads.in_effect()}", file=out, flush=True)
 
     # Bars only on a terminal. fit prints the epoch lines next to the bars, on stderr, so
     # when stdout goes to a file or pipe they go there instead (verbose=2), without bars.

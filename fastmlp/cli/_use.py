@@ -9,7 +9,7 @@ import numpy as np
 
 from .._atomic import atomic_write
 from ..loading import load
-from . import _data, _report
+from . import _data, _report, _threads
 from ._errors import CLIError
 
 
@@ -44,13 +44,16 @@ def evaluate(args, out=None):
         raise CLIError(f"{dataset.title} has labels up to {dataset.n_classes - 1} but the model "
                        f"has only {model.n_outputs} outputs; was it trained on other data?")
     result = model.evaluate(dataset.X_test, dataset.y_test)
-    _report.table([
+    rows = [
         ("model", f"{args.model} ({'-'.join(_sizes(model))}, "
                   f"{model.count_params():,} parameters)"),
         ("dataset", f"{dataset.title}, {len(dataset.X_test):,} test samples"),
         ("test loss", f"{result['loss']:.4f}"),
         ("test accuracy", f"{result['accuracy']:.4f}"),
-    ], out)
+    ]
+    if args.threads is not None:
+        rows.append(("threads", _threads.in_effect()))
+    _report.table(rows, out)
     if args.plot:
         _report.draw(args.plot, dataset, model.predict(dataset.X_test), out)
     return 0
