@@ -3,10 +3,14 @@ per row and the optimizer updates per element.
 
 The op kernels (``_op_kernels``), the fused training kernel (``_train_kernel``) and the
 numerical-gradient kernel (``_numgrad_kernels``) all call these, so the three can never
-drift apart. They are inlined at Numba's level (``inline="always"``) into the caller's loop:
-a loop that calls ``relu`` compiles exactly as if the formula were written in it, and still
-vectorises. The NumPy reference (``numpy_ops``) keeps its own vectorised maths: it is the
-living definition these are tested against.
+drift apart. Each is compiled once per float type and LLVM inlines it into the caller's
+loop, which then vectorises as if the formula were written in it; inlining them at Numba's
+level instead (``inline="always"``) runs at the same speed but retypes the formula at every
+call site, which made a cold start 10 % slower. ``tanh`` (``_scalar_math``) is the
+exception: too large for LLVM to inline on its own. The few formulas that choose by a code
+are inlined at Numba's level, so that constant codes prune them. The NumPy reference
+(``numpy_ops``) keeps its own vectorised maths: it is the living definition these are
+tested against.
 
 Rules the formulas keep, and why:
 
@@ -29,12 +33,25 @@ from numba.extending import overload
 
 from ._jit import JIT_OPTIONS
 from ._scalar_math import exp, tanh
-from .codes import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
+from .codes import (
+    IDENTITY,
+    LEAKY_RELU,
+    LEAKY_RELU_BIT,
+    RELU,
+    RELU_BIT,
+    SIGMOID,
+    SIGMOID_BIT,
+    TANH,
+    TANH_BIT,
+)
 
 _OPTIONS = {k: JIT_OPTIONS[k] for k in ("fastmath", "error_model")}
 _FLOATS = {types.float32: np.float32, types.float64: np.float64}
 
-inline = njit(inline="always", **_OPTIONS)
+inline = njit(inline="never", **_OPTIONS)
+#: For the few formulas that choose by a code: inlined at Numba's level, so that a caller
+#: whose code or set of codes is a compile-time constant drops the branches it never takes.
+always_inline = njit(inline="always", **_OPTIONS)
 
 
 # --------------------------------------------------------------------------- activations
@@ -148,7 +165,7 @@ def _tanh_grad_impl(f):
     return impl
 
 
-_OVERLOAD = {"inline": "always", "jit_options": _OPTIONS}
+_OVERLOAD = {"inline": "never", "jit_options": _OPTIONS}
 
 
 def _for_type(factory, numba_type):
@@ -208,17 +225,20 @@ def activate(v, code, alpha):
     return out
 
 
-@inline
-def activation_grad(g, z, a, code, alpha):
-    """``g`` times the derivative of activation ``code`` at pre-activation ``z`` (output ``a``)."""
+@always_inline
+def activation_grad(g, z, a, code, alpha, used):
+    """``g`` times the derivative of activation ``code`` at pre-activation ``z`` (output ``a``).
+
+    ``used`` is the set of codes that can occur (:func:`.codes.activation_set`); when the
+    caller's is a constant, the others are not compiled."""
     out = g
-    if code == RELU:
+    if used & RELU_BIT and code == RELU:
         out = relu_grad(g, z)
-    elif code == LEAKY_RELU:
+    elif used & LEAKY_RELU_BIT and code == LEAKY_RELU:
         out = leaky_relu_grad(g, z, alpha)
-    elif code == SIGMOID:
+    elif used & SIGMOID_BIT and code == SIGMOID:
         out = sigmoid_grad(g, a)
-    elif code == TANH:
+    elif used & TANH_BIT and code == TANH:
         out = tanh_grad(g, a)
     return out
 

@@ -17,3 +17,6 @@ jit = numba.njit(**JIT_OPTIONS)
 
 #: ``@jit_parallel`` compiles a kernel whose ``prange`` loops run on Numba's thread pool.
 jit_parallel = numba.njit(parallel=True, **JIT_OPTIONS)
+
+#: ``@jit_inline`` is inlined into its callers by Numba itself.
+jit_inline = numba.njit(inline="always", **JIT_OPTIONS)

@@ -15,9 +15,21 @@ import numpy as np
 from numba.extending import overload
 
 from . import _formulas as F
-from ._jit import JIT_OPTIONS, jit
+from ._jit import JIT_OPTIONS, jit, jit_inline
 from ._scalar_math import tanh
-from .codes import IDENTITY, LEAKY_RELU, OPT_RMSPROP, OPT_SGD, RELU, SIGMOID, TANH
+from .codes import (
+    IDENTITY,
+    LEAKY_RELU,
+    LEAKY_RELU_BIT,
+    OPT_RMSPROP,
+    OPT_SGD,
+    RELU,
+    RELU_BIT,
+    SIGMOID,
+    SIGMOID_BIT,
+    TANH,
+    TANH_BIT,
+)
 
 #: Layout of the float64 ``hyper`` vector of optimizer settings.
 H_MOMENTUM, H_NESTEROV, H_DECAY1, H_DECAY2, H_EPS, H_WEIGHT_DECAY, H_DECOUPLED = range(7)
@@ -54,7 +66,7 @@ def _rows_in_order(X, work, start, rows, cols):
     return converted
 
 
-@jit
+@jit_inline
 def add_bias(z, theta, b_off):
     if b_off >= 0:
         n, m = z.shape
@@ -63,9 +75,11 @@ def add_bias(z, theta, b_off):
                 z[i, j] += theta[b_off + j]
 
 
-@jit
-def bias_activation(z, a, theta, b_off, act, alpha):
-    """``z += b`` then ``a = act(z)``; for identity ``a`` is ``z`` itself.
+@jit_inline
+def bias_activation(z, a, theta, b_off, act, alpha, used):
+    """``z += b`` then ``a = act(z)``; for identity ``a`` is ``z`` itself. ``used``: the set
+    of activations the network has (:func:`.codes.activation_set`), a constant of the kernel,
+    so the others are not compiled.
 
     One loop per activation, with its code a constant, so the branch sits outside the inner
     loop (which then vectorises) and each inlined ``exp``/``tanh`` appears once."""
@@ -73,26 +87,26 @@ def bias_activation(z, a, theta, b_off, act, alpha):
     if act == IDENTITY:
         return
     n, m = z.shape
-    if act == RELU:
+    if used & RELU_BIT and act == RELU:
         for i in range(n):
             for j in range(m):
                 a[i, j] = F.relu(z[i, j])
-    elif act == LEAKY_RELU:
+    elif used & LEAKY_RELU_BIT and act == LEAKY_RELU:
         slope = z.dtype.type(alpha)
         for i in range(n):
             for j in range(m):
                 a[i, j] = F.leaky_relu(z[i, j], slope)
-    elif act == SIGMOID:
+    elif used & SIGMOID_BIT and act == SIGMOID:
         for i in range(n):
             for j in range(m):
                 a[i, j] = F.sigmoid(z[i, j])
-    elif act == TANH:
+    elif used & TANH_BIT and act == TANH:
         for i in range(n):
             for j in range(m):
                 a[i, j] = tanh(z[i, j])
 
 
-@jit
+@jit_inline
 def dropout(a, mask, out, p, rng):
     """Inverted dropout: ``mask`` is 0 or ``1 / (1 - p)``, ``out = a * mask``.
 
@@ -110,20 +124,21 @@ def dropout(a, mask, out, p, rng):
             out[i, j] = a[i, j] * keep
 
 
-@jit
-def activation_grad_and_bias_grad(d, z, a, act, alpha, mask, dropped, grad, b_off):
+@jit_inline
+def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad, b_off):
     """``d *= mask`` (if ``dropped``), then ``d = act'(z) * d`` in place and, with a bias,
     ``grad[b] = column sums of d``, one pass."""
     slope = d.dtype.type(alpha)
     n, m = d.shape
     if b_off >= 0:
-        grad[b_off:b_off + m] = 0
+        for j in range(m):
+            grad[b_off + j] = 0
     for i in range(n):
         for j in range(m):
             g = d[i, j]
             if dropped:
                 g = g * mask[i, j]
-            g = F.activation_grad(g, z[i, j], a[i, j], act, slope)
+            g = F.activation_grad(g, z[i, j], a[i, j], act, slope, used)
             d[i, j] = g
             if b_off >= 0:
                 grad[b_off + j] += g
@@ -135,7 +150,7 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, mask, dropped, grad, b_of
 # Unweighted, ``w`` is unused and ``wsum`` the batch size.
 
 
-@jit
+@jit_inline
 def xent(logits, y, d, w, wsum, weighted):
     """Softmax cross-entropy: returns (sum of per-row losses, correct argmaxes); writes
     ``d = (softmax - onehot) / n``, as the reference's softmax_xent and its backward
@@ -170,7 +185,7 @@ def xent(logits, y, d, w, wsum, weighted):
     return total, correct
 
 
-@jit
+@jit_inline
 def mse(pred, target, d, w, wsum, weighted):
     """Mean squared error: returns the sum of squared errors; writes ``d = 2 (p - t) / (n k)``
     (``(p - t) * (2 w_i / (wsum k))`` when weighted)."""
@@ -188,7 +203,7 @@ def mse(pred, target, d, w, wsum, weighted):
     return total
 
 
-@jit
+@jit_inline
 def bce(logits, target, d, w, wsum, weighted):
     """Sigmoid binary cross-entropy: returns the sum of the per-element losses; writes
     ``d = (sigmoid(z) - t) / (n k)``, as the reference's sigmoid_bce and its backward
@@ -217,8 +232,8 @@ def bce(logits, target, d, w, wsum, weighted):
     return total
 
 
-@jit
-def optimizer_step(params, opt, lr, step):
+@jit_inline
+def optimizer_step(params, opt, code, lr, step):
     """One update of every parameter, with the reference ops' formulas; keeps the previous
     parameters and state in the backups (same pass) so a non-finite loss can undo the step.
 
@@ -230,14 +245,14 @@ def optimizer_step(params, opt, lr, step):
     dt = theta.dtype.type
     lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
-    if opt.code == OPT_SGD:
+    if code == OPT_SGD:
         momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
         use_momentum = hyper[H_MOMENTUM] != 0.0
         for i in range(theta.shape[0]):
             backup[i], b1[i] = theta[i], s1[i]
             theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov,
                                             wd, use_wd, use_momentum)
-    elif opt.code == OPT_RMSPROP:
+    elif code == OPT_RMSPROP:
         rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
         eps = dt(hyper[H_EPS])
         for i in range(theta.shape[0]):

@@ -11,6 +11,21 @@ IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH = 0, 1, 2, 3, 4
 #: Activation name (as :class:`fastmlp.layers.Activation` spells it) -> code.
 ACTIVATION_CODES = {"identity": IDENTITY, "relu": RELU, "leaky_relu": LEAKY_RELU,
                     "sigmoid": SIGMOID, "tanh": TANH}
+#: One bit per activation: a set of activations as an int, so that a kernel compiled for a
+#: network can hold the set as a constant and leave out the activations the network lacks.
+RELU_BIT, LEAKY_RELU_BIT, SIGMOID_BIT, TANH_BIT = (1 << c for c in (RELU, LEAKY_RELU, SIGMOID,
+                                                                      TANH))
+ALL_ACTIVATIONS = RELU_BIT | LEAKY_RELU_BIT | SIGMOID_BIT | TANH_BIT
+
+
+def activation_set(codes):
+    """The bit set of the activation ``codes`` (an iterable of ints); identity adds nothing."""
+    used = 0
+    for code in codes:
+        if code != IDENTITY:
+            used |= 1 << int(code)
+    return used
+
 
 CROSS_ENTROPY, MSE, BINARY_CROSS_ENTROPY = 0, 1, 2
 #: Loss name (as ``Sequential(loss=...)`` spells it) -> code.

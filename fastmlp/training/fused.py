@@ -19,6 +19,7 @@ from ..backends.codes import (
     IDENTITY,
     LOSS_CODES,
     OPTIMIZER_CODES,
+    activation_set,
 )
 from ..optim import SGD, Adam, AdamW, RMSprop
 
@@ -89,16 +90,15 @@ class FusedTrainer:
             np.array([layer.dropout for layer in plan], dtype=np.float64),
             np.array([layer.w_offset for layer in plan], dtype=np.int64),
             np.array([layer.b_offset for layer in plan], dtype=np.int64))
-        loss_code = LOSS_CODES[model.loss]
+        self.activations = activation_set(self.layers.acts)
+        self.loss_code = loss_code = LOSS_CODES[model.loss]
         weighted = weights is not None
         self.total_weight = float(np.sum(weights, dtype=np.float64)) if weighted else self.n
         w = weights if weighted else np.ones(1, dtype=dtype)
         if loss_code == CROSS_ENTROPY:
-            self.data = K.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), loss_code, w,
-                               weighted)
+            self.data = K.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), w, weighted)
         else:
-            self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, loss_code, w,
-                               weighted)
+            self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, w, weighted)
         self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs, weighted)
         self.params = K.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
         self.updated = False
@@ -111,22 +111,25 @@ class FusedTrainer:
         return bool(self.layers.drops.any())
 
     def _optimizer_state(self):
+        """The update rule's code and its settings and state, as the kernel takes them."""
         opt = self.model.optimizer
         code, hyper = _hyper(opt)
         state = [opt.flat_state[name] for name in opt.state_names]
         backup = [opt.flat_backup[name] for name in opt.state_names]
         # Adam has two state vectors, SGD and RMSprop one (passed twice).
-        return K.OptimizerState(code, hyper, state[0], state[-1], backup[0], backup[-1])
+        return code, K.OptimizerState(hyper, state[0], state[-1], backup[0], backup[-1])
 
     def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):
         """As :meth:`LayerwiseTrainer.run`."""
         opt = self.model.optimizer
         shuffled = orders is not None
         order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
+        opt_code, opt_state = self._optimizer_state()
+        kernel = K.train_batches_for(self.loss_code, opt_code, self.activations)
         self._steps[0] = 0
         try:
-            bad_epoch, bad_batch, bad_loss = K.train_batches(
-                self.data, self.layers, self.params, self._optimizer_state(), self.batch,
+            bad_epoch, bad_batch, bad_loss = kernel(
+                self.data, self.layers, self.params, opt_state, self.batch,
                 self.model._rng, order_rows, shuffled, self.batch_size, batch_begin, batch_end,
                 np.asarray(lrs, dtype=np.float64), opt.iterations, loss_sums, correct,
                 self._steps)
