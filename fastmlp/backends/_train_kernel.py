@@ -33,7 +33,15 @@ from . import _formulas as F
 from . import _train_steps as S
 from ._jit import jit, jit_inline
 from ._op_kernels import matmul
-from .codes import BINARY_CROSS_ENTROPY, CROSS_ENTROPY
+from .codes import (
+    ALL_ACTIVATIONS,
+    BINARY_CROSS_ENTROPY,
+    CROSS_ENTROPY,
+    LEAKY_RELU_BIT,
+    RELU_BIT,
+    SIGMOID_BIT,
+    TANH_BIT,
+)
 
 
 class Layers(NamedTuple):
@@ -56,13 +64,13 @@ class Params(NamedTuple):
 
 
 class OptimizerState(NamedTuple):
-    """The update rule's ``hyper`` settings and state vectors (the rule itself is compiled
-    into the kernel: :func:`train_batches_for`).
+    """The update rule (an ``OPT_*`` code), its ``hyper`` settings and state vectors.
 
     ``s1`` is the velocity, squared average or first moment; ``s2`` the second moment
     (Adam) or ``s1`` again. ``s1_backup``/``s2_backup`` hold them before the latest update.
     """
 
+    code: int
     hyper: np.ndarray
     s1: np.ndarray
     s2: np.ndarray
@@ -149,21 +157,24 @@ def _train_batch(xb, labels, targets, weights, wsum, weighted, layers, params, b
     return loss, correct
 
 
-@functools.cache
-def train_batches_for(loss_code, opt_code, activations):
-    """The fused kernel for one loss, one update rule and a set of activations.
+def train_batches_for(loss_code, activations):
+    """The fused kernel for one loss and a set of activations.
 
-    ``loss_code`` and ``opt_code`` come from :mod:`.codes`, ``activations`` from its
-    :func:`~.codes.activation_set`. They are constants of the compiled kernel, so Numba drops
-    the other losses, rules and activations before typing them: a first ``fit`` compiles only
-    what it trains with (about 40 % less compilation in a fresh process). Each combination is
-    compiled once per process, and cached on disk like every kernel (Numba keys the cache on
-    the constants).
+    ``loss_code`` comes from :mod:`.codes`, ``activations`` from its
+    :func:`~.codes.activation_set`. The loss and whether the network has a sigmoid or tanh
+    are constants of the compiled kernel, so Numba drops the other losses, and those two
+    activations when absent, before typing them: a first ``fit`` compiles about 45 % less.
+    The cheap activations and the update rules stay in every kernel: each constant multiplies
+    the kernels a process may compile (a test suite, or a user trying several optimizers,
+    would compile each combination). Each kernel is compiled once per process and cached on
+    disk like every kernel (Numba keys the cache on the constants).
     """
-    return _train_batches(int(loss_code), int(opt_code), int(activations))
+    smooth = bool(activations & (SIGMOID_BIT | TANH_BIT))
+    return _kernel(int(loss_code), ALL_ACTIVATIONS if smooth else RELU_BIT | LEAKY_RELU_BIT)
 
 
-def _train_batches(loss_code, opt_code, used):
+@functools.cache
+def _kernel(loss_code, used):
     @jit
     def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch_size,
                       batch_begin, batch_end, lrs, step, epoch_loss, epoch_correct, steps):
@@ -221,7 +232,7 @@ def _train_batches(loss_code, opt_code, used):
                 if not math.isfinite(loss):
                     return e, b, loss
                 taken += 1
-                S.optimizer_step(params, opt, opt_code, lrs[e], step + taken)
+                S.optimizer_step(params, opt, lrs[e], step + taken)
                 steps[0] = taken
                 epoch_loss[e] += loss * wsum
                 epoch_correct[e] += correct

@@ -233,7 +233,7 @@ def bce(logits, target, d, w, wsum, weighted):
 
 
 @jit_inline
-def optimizer_step(params, opt, code, lr, step):
+def optimizer_step(params, opt, lr, step):
     """One update of every parameter, with the reference ops' formulas; keeps the previous
     parameters and state in the backups (same pass) so a non-finite loss can undo the step.
 
@@ -245,14 +245,14 @@ def optimizer_step(params, opt, code, lr, step):
     dt = theta.dtype.type
     lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
-    if code == OPT_SGD:
+    if opt.code == OPT_SGD:
         momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
         use_momentum = hyper[H_MOMENTUM] != 0.0
         for i in range(theta.shape[0]):
             backup[i], b1[i] = theta[i], s1[i]
             theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov,
                                             wd, use_wd, use_momentum)
-    elif code == OPT_RMSPROP:
+    elif opt.code == OPT_RMSPROP:
         rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
         eps = dt(hyper[H_EPS])
         for i in range(theta.shape[0]):

@@ -111,25 +111,23 @@ class FusedTrainer:
         return bool(self.layers.drops.any())
 
     def _optimizer_state(self):
-        """The update rule's code and its settings and state, as the kernel takes them."""
         opt = self.model.optimizer
         code, hyper = _hyper(opt)
         state = [opt.flat_state[name] for name in opt.state_names]
         backup = [opt.flat_backup[name] for name in opt.state_names]
         # Adam has two state vectors, SGD and RMSprop one (passed twice).
-        return code, K.OptimizerState(hyper, state[0], state[-1], backup[0], backup[-1])
+        return K.OptimizerState(code, hyper, state[0], state[-1], backup[0], backup[-1])
 
     def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):
         """As :meth:`LayerwiseTrainer.run`."""
         opt = self.model.optimizer
         shuffled = orders is not None
         order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
-        opt_code, opt_state = self._optimizer_state()
-        kernel = K.train_batches_for(self.loss_code, opt_code, self.activations)
+        kernel = K.train_batches_for(self.loss_code, self.activations)
         self._steps[0] = 0
         try:
             bad_epoch, bad_batch, bad_loss = kernel(
-                self.data, self.layers, self.params, opt_state, self.batch,
+                self.data, self.layers, self.params, self._optimizer_state(), self.batch,
                 self.model._rng, order_rows, shuffled, self.batch_size, batch_begin, batch_end,
                 np.asarray(lrs, dtype=np.float64), opt.iterations, loss_sums, correct,
                 self._steps)
