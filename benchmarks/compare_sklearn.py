@@ -11,6 +11,12 @@ fastmlp / scikit-learn; below 1 means fastmlp is faster):
 2. ``make_friedman1``, 1,000 rows, ``MLPRegressor(hidden_layer_sizes=(64, 64),
    solver="lbfgs")`` (float64, up to 200 iterations), R² on 1,000 fresh rows.
 
+After the float32 Adam row, the floor both fits stand on: the GEMMs of those 6 epochs alone
+(every forward product, weight gradient and the input gradient below the output layer, through
+NumPy's ``np.dot`` into preallocated outputs, as ``benchmarks/roofline.py`` times them), as a
+fraction of scikit-learn's fit. A fit cannot take less than its own GEMMs, so a ratio target
+below that fraction cannot be met with this BLAS on this machine.
+
 A first, untimed fastmlp fit loads the compiled kernels. Needs Fashion-MNIST
 (``apt-get install dataset-fashion-mnist``, or see docs/datasets.md).
 
@@ -34,6 +40,7 @@ from sklearn.datasets import make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 
 import fastmlp
+from fastmlp.bench.epoch_pieces import epoch_operands, piece_runners
 from fastmlp.data import load_fashion_mnist
 from fastmlp.sklearn import MLPClassifier, MLPRegressor
 
@@ -72,6 +79,22 @@ def print_row(row, metric, scale):
           f"{difference:>+6.2f}")
 
 
+def gemm_floor(sizes, n, batch, epochs, repeats):
+    """Median seconds of ``epochs`` epochs' GEMMs alone (float32, NumPy's BLAS)."""
+    runners = piece_runners(epoch_operands(sizes, n, batch))
+    products = [runners[f"gemm {group}"] for group in ("forward", "weight", "input")]
+    for run in products:
+        run()  # fault the buffers in
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(epochs):
+            for run in products:
+                run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -102,6 +125,11 @@ def main(argv=None):
                       lambda: reference.MLPClassifier(**settings), args.repeats, "accuracy")
         print_row(row, "accuracy", 100)
         rows.append(row)
+        if dtype is np.float32 and not extra:
+            floor = gemm_floor((X.shape[1], 256, 10), len(X), 200, 6, args.repeats)
+            row["gemm_floor_s"] = floor
+            print(f"  {'its GEMMs alone (NumPy np.dot), of sklearn':<42} {floor:>8.3f} "
+                  f"{'':>8} {floor / row['sklearn_s']:>6.3f}")
 
     X, y = make_friedman1(1000, random_state=0)
     X_new, y_new = make_friedman1(1000, random_state=1)
