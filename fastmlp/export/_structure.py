@@ -53,7 +53,8 @@ class Structure(NamedTuple):
         From the input to the network's output (logits for a classifier or a multi-label
         model).
     head : str
-        ``"softmax"`` (classifier: probabilities and labels), ``"sigmoid"`` (multi-label:
+        ``"softmax"`` (classifier: probabilities and labels), ``"binary"`` (scikit-learn's
+        binary classifier: one logistic unit, two classes), ``"sigmoid"`` (multi-label:
         per-label probabilities and 0/1 indicators) or ``"identity"`` (regressor).
     dtype : numpy dtype
         float32 or float64, the dtype of every weight.
@@ -158,11 +159,14 @@ def read_structure(obj):
                 f"cannot export layer {position}, {layer!r}: exporters know Dense, "
                 f"{', '.join(cls.__name__ for cls in ACTIVATION_NAMES)}, Dropout and a final "
                 f"Softmax")
+    head = HEADS[model.loss]
     labels = getattr(obj, "classes_", None) if obj is not model else None
     if labels is not None:
         labels = np.asarray(labels)
-        if labels.shape != (model.n_outputs,):
+        if head == "sigmoid" and model.n_outputs == 1 and labels.shape == (2,):
+            head = "binary"  # one logistic unit: the probability of the second class
+        elif labels.shape != (model.n_outputs,):
             raise ValueError(f"{type(obj).__name__}.classes_ has shape {labels.shape}, but the "
                              f"model has {model.n_outputs} outputs")
-    return Structure(steps, HEADS[model.loss], np.dtype(model.dtype), model.n_inputs,
+    return Structure(steps, head, np.dtype(model.dtype), model.n_inputs,
                      model.n_outputs, labels)

@@ -137,6 +137,8 @@ def build_graph(onnx, structure, opset):
         outputs.append(helper.make_tensor_value_info(PROBABILITIES, elem,
                                                      [batch, structure.n_outputs]))
         outputs.append(_label_output(onnx, structure, current, nodes, initializers, batch))
+    elif structure.head == "binary":
+        outputs += _binary_outputs(onnx, structure, current, nodes, initializers, elem, batch)
     elif structure.head == "sigmoid":
         nodes.append(helper.make_node("Sigmoid", [current], [PROBABILITIES], name="sigmoid"))
         outputs.append(helper.make_tensor_value_info(PROBABILITIES, elem,
@@ -171,7 +173,12 @@ def _label_output(onnx, structure, logits, nodes, initializers, batch):
                                   name="argmax"))
     if structure.labels is None:
         return helper.make_tensor_value_info(LABEL, onnx.TensorProto.INT64, [batch])
-    labels = structure.labels
+    return _class_labels(onnx, structure.labels, nodes, initializers, batch)
+
+
+def _class_labels(onnx, labels, nodes, initializers, batch):
+    """Append the node mapping ``class_index`` to the class ``labels``: the ``label`` output."""
+    helper = onnx.helper
     if labels.dtype.kind in "iu":
         labels = labels.astype(np.int64)
         elem = onnx.TensorProto.INT64
@@ -182,9 +189,31 @@ def _label_output(onnx, structure, logits, nodes, initializers, batch):
         raise ValueError(f"class labels of dtype {labels.dtype} cannot be exported; ONNX "
                          f"labels are integers or strings")
     initializers.append(onnx.numpy_helper.from_array(labels, "classes"))
-    nodes.append(helper.make_node("Gather", ["classes", index], [LABEL], axis=0,
+    nodes.append(helper.make_node("Gather", ["classes", "class_index"], [LABEL], axis=0,
                                   name="classes"))
     return helper.make_tensor_value_info(LABEL, elem, [batch])
+
+
+def _binary_outputs(onnx, structure, logit, nodes, initializers, elem, batch):
+    """Append the nodes of a binary classifier with one logistic unit (scikit-learn's):
+    ``probabilities`` ``(batch, 2)`` as ``[1 - p, p]`` and ``label``, the second class where
+    ``p > 0.5`` (strictly, as predict), else the first."""
+    helper, numpy_helper = onnx.helper, onnx.numpy_helper
+    initializers += [numpy_helper.from_array(np.array(1, structure.dtype), "one"),
+                     numpy_helper.from_array(np.array(0.5, structure.dtype), "threshold"),
+                     numpy_helper.from_array(np.array([-1], np.int64), "flat")]
+    nodes += [helper.make_node("Sigmoid", [logit], ["positive"], name="sigmoid"),
+              helper.make_node("Sub", ["one", "positive"], ["negative"], name="complement"),
+              helper.make_node("Concat", ["negative", "positive"], [PROBABILITIES], axis=1,
+                               name="probabilities"),
+              helper.make_node("Greater", ["positive", "threshold"], ["above"],
+                               name="threshold"),
+              helper.make_node("Cast", ["above"], ["above_int"], to=onnx.TensorProto.INT64,
+                               name="cast"),
+              helper.make_node("Reshape", ["above_int", "flat"], ["class_index"],
+                               name="class_index")]
+    probabilities = helper.make_tensor_value_info(PROBABILITIES, elem, [batch, 2])
+    return [probabilities, _class_labels(onnx, structure.labels, nodes, initializers, batch)]
 
 
 def _indicator_output(onnx, structure, nodes, initializers, batch):

@@ -36,7 +36,9 @@ def to_torch(model, softmax=False, sigmoid=False):
     sigmoid : bool
         For a multi-label model (``loss="binary_cross_entropy"``): end with ``nn.Sigmoid()``,
         so the module returns the probability of each label (as ``predict_proba``) instead
-        of logits. Logits (the default) are what ``torch.nn.BCEWithLogitsLoss`` expects.
+        of logits; for a binary :class:`fastmlp.sklearn.MLPClassifier` (one logistic unit),
+        the probability of its second class, ``predict_proba(X)[:, 1:]``. Logits (the
+        default) are what ``torch.nn.BCEWithLogitsLoss`` expects.
 
     Returns
     -------
@@ -67,7 +69,7 @@ def to_torch(model, softmax=False, sigmoid=False):
     if softmax and structure.head != "softmax":
         raise ValueError(f"softmax=True needs a classifier (loss='cross_entropy'); this model "
                          f"has loss={loss!r}" + _OUTPUT_OPTION[structure.head])
-    if sigmoid and structure.head != "sigmoid":
+    if sigmoid and structure.head not in ("sigmoid", "binary"):
         raise ValueError(f"sigmoid=True needs a multi-label model "
                          f"(loss='binary_cross_entropy'); this model has loss={loss!r}"
                          + _OUTPUT_OPTION[structure.head])
@@ -98,6 +100,8 @@ def to_torch(model, softmax=False, sigmoid=False):
 #: What to ask of to_torch instead, by head, ending the message of a wrong softmax/sigmoid.
 _OUTPUT_OPTION = {"softmax": ", whose probabilities softmax=True gives",
                   "sigmoid": ", whose per-label probabilities sigmoid=True gives",
+                  "binary": " (a binary classifier with one logistic unit: sigmoid=True gives "
+                            "the probability of the second class)",
                   "identity": " (a regressor: its module already returns predict's values)"}
 
 

@@ -71,37 +71,6 @@ class SoftmaxHead(Head):
         return model.predict_proba(X)
 
 
-class BinaryHead(Head):
-    """Two classes: scikit-learn's single logistic unit with binary cross-entropy.
-
-    The network computes two softmax logits ``z0, z1``; ``softmax([z0, z1])[1]`` is
-    ``sigmoid(z1 - z0)``, so the pair is exactly one logistic unit whose weights are the
-    difference of the two columns, and its cross-entropy is the binary cross-entropy.
-    ``coefs_[-1]`` shows that difference, shaped ``(n_hidden, 1)`` as in scikit-learn.
-    """
-
-    out_activation = "logistic"
-    core_loss = "cross_entropy"
-
-    def __init__(self):
-        super().__init__(1)
-        self.width = 2
-
-    def core_targets(self, Y, dtype):
-        return np.ascontiguousarray(Y[:, 0], dtype=np.int64)
-
-    def outputs(self, model, X):
-        return model.predict_proba(X)[:, 1:]
-
-    def last_layer(self, W, b):
-        return W[:, 1:] - W[:, :1], b[1:] - b[:1]
-
-    def initial_last_layer(self, W, b):
-        """The two columns whose difference is scikit-learn's initial ``(W, b)``."""
-        half_W, half_b = W / 2, b / 2
-        return np.hstack([-half_W, half_W]), np.concatenate([-half_b, half_b])
-
-
 class IdentityHead(Head):
     """Regression: identity outputs, trained with fastmlp's mean squared error.
 
@@ -150,6 +119,15 @@ class MultilabelHead(Head):
 
     def reported_loss(self, core_loss):
         return self.gradient_scale * core_loss
+
+
+class BinaryHead(MultilabelHead):
+    """Two classes: scikit-learn's single logistic unit, binary cross-entropy on whether a
+    sample is of the second class: a multi-label head with one label, whose loss and gradient
+    are scikit-learn's as they are (one output: no factor)."""
+
+    def __init__(self):
+        super().__init__(1)
 
 
 def classifier_head(y_type, n_classes):

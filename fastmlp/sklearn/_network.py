@@ -54,8 +54,6 @@ def build_model(widths, activation, dropout, head, backend, dtype, random_state)
                for n_in, n_out in zip(widths[:-1], widths[1:])]
     seed = int(copy.deepcopy(random_state).randint(np.iinfo(np.int32).max))
     model = Sequential(layers, loss=head.core_loss, backend=backend, dtype=dtype, seed=seed)
-    if hasattr(head, "initial_last_layer"):
-        initial[-1] = head.initial_last_layer(*initial[-1])
     params = model.parameters()
     for i, (W, b) in enumerate(initial):
         params[2 * i][...] = W

@@ -222,3 +222,18 @@ def test_missing_torch_names_the_extra(call, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r'needs torch.*pip install "fastmlp\[peers\]"'):
         call()
+
+
+def test_binary_sklearn_classifier_gives_its_second_class_probability():
+    from fastmlp.sklearn import MLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    clf = MLPClassifier(hidden_layer_sizes=(7,), max_iter=200, random_state=0).fit(X, y)
+    assert clf.n_outputs_ == 1
+    module = fastmlp.to_torch(clf, sigmoid=True)
+    with torch.no_grad():
+        p = module(torch.from_numpy(X.astype(clf.model_.dtype))).numpy()
+    np.testing.assert_allclose(p, clf.predict_proba(X)[:, 1:], rtol=1e-6)
+    with pytest.raises(ValueError, match="one logistic unit: sigmoid=True"):
+        fastmlp.to_torch(clf, softmax=True)

@@ -177,3 +177,16 @@ def test_dropout_trains_and_is_off_at_prediction():
                         learning_rate_init=0.01).fit(X, y)
     assert clf.score(X, y) > 0.9
     np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+
+
+def test_binary_sgd_matches_scikit_learn(backend):
+    # One logistic unit trained on binary cross-entropy, as scikit-learn's: the same steps,
+    # epoch for epoch (two softmax columns, whose difference is the same function, drifted 7 %
+    # from scikit-learn's loss curve: each column took a step of its own).
+    X, y = iris()
+    a, b = fit_both(MLPClassifier, reference.MLPClassifier, X, y == 2, backend=backend,
+                    hidden_layer_sizes=(6,), solver="sgd", momentum=0.0, alpha=0.0,
+                    shuffle=False, random_state=2, max_iter=30, batch_size=50,
+                    learning_rate_init=0.05, n_iter_no_change=30)
+    assert a.n_outputs_ == b.n_outputs_ == 1
+    assert_same_fit(a, b)
