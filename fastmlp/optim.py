@@ -55,10 +55,13 @@ class Optimizer:
     epochs = 0
     _first_epoch = 0
 
-    def __init__(self, lr, weight_decay=0.0):
+    def __init__(self, lr, weight_decay=0.0, decay_biases=True):
         self.lr = _check_lr(lr)
         self.weight_decay = float(check_positive_number(weight_decay, "weight_decay",
                                                         allow_zero=True))
+        if not isinstance(decay_biases, (bool, np.bool_)):
+            raise TypeError(f"decay_biases must be True or False, got {decay_biases!r}")
+        self.decay_biases = bool(decay_biases)
         self.iterations = 0
         self._params = None
         self.state = {}
@@ -131,7 +134,10 @@ class Optimizer:
             np.copyto(self.flat_backup[name], flat)
         self.iterations += 1
         for i, (param, grad) in enumerate(zip(params, grads)):
-            self._update(ops, param, grad, [self.state[name][i] for name in self.state_names], lr)
+            # Biases are the 1-D parameters (weight matrices are 2-D).
+            decay = self.weight_decay if self.decay_biases or param.ndim > 1 else 0.0
+            self._update(ops, param, grad, [self.state[name][i] for name in self.state_names], lr,
+                         decay)
 
     def advance(self, steps):
         """Count ``steps`` updates made by the fused kernel on this optimizer's vectors."""
@@ -146,6 +152,10 @@ class Optimizer:
     def config(self):
         """The constructor arguments (schedules are shown by their repr)."""
         return {}
+
+    def _decay_config(self):
+        # Only when off: files and reprs from before the option look as they did.
+        return {} if self.decay_biases else {"decay_biases": False}
 
     def state_dict(self, params=None):
         """Everything needed to continue training, for a file: JSON data and arrays.
@@ -222,29 +232,32 @@ class SGD(Optimizer):
         Nesterov momentum; needs ``momentum > 0``.
     weight_decay : float
         L2 penalty: ``weight_decay * param`` is added to the gradient.
+    decay_biases : bool
+        False: weight decay leaves the biases alone (scikit-learn's ``alpha`` and Keras'
+        kernel regularizers penalise weights only); True, as PyTorch, decays every parameter.
     """
 
     state_names = ("velocity",)
 
-    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0,
+                 decay_biases=True):
         self.momentum = check_fraction(momentum, "momentum")
         if nesterov and not self.momentum:
             raise ValueError("nesterov=True needs momentum > 0, e.g. SGD(lr, momentum=0.9, "
                              "nesterov=True)")
         self.nesterov = bool(nesterov)
-        super().__init__(lr, weight_decay)
+        super().__init__(lr, weight_decay, decay_biases)
 
-    def _update(self, ops, param, grad, state, lr):
-        ops.sgd_update(param, grad, state[0], lr, self.momentum, self.nesterov,
-                       self.weight_decay)
+    def _update(self, ops, param, grad, state, lr, weight_decay):
+        ops.sgd_update(param, grad, state[0], lr, self.momentum, self.nesterov, weight_decay)
 
     def fused_settings(self):
         return "sgd", {"momentum": self.momentum, "nesterov": self.nesterov,
-                       "weight_decay": self.weight_decay}
+                       "weight_decay": self.weight_decay, "decay_biases": self.decay_biases}
 
     def config(self):
         return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov,
-                "weight_decay": self.weight_decay}
+                "weight_decay": self.weight_decay, **self._decay_config()}
 
 
 class RMSprop(Optimizer):
@@ -259,24 +272,27 @@ class RMSprop(Optimizer):
         Added to the root mean square, for stability.
     weight_decay : float
         L2 penalty added to the gradient.
+    decay_biases : bool
+        As :class:`SGD`'s.
     """
 
     state_names = ("sq_avg",)
 
-    def __init__(self, lr=0.001, rho=0.9, eps=1e-7, weight_decay=0.0):
+    def __init__(self, lr=0.001, rho=0.9, eps=1e-7, weight_decay=0.0, decay_biases=True):
         self.rho = check_fraction(rho, "rho")
         self.eps = float(check_positive_number(eps, "eps"))
-        super().__init__(lr, weight_decay)
+        super().__init__(lr, weight_decay, decay_biases)
 
-    def _update(self, ops, param, grad, state, lr):
-        ops.rmsprop_update(param, grad, state[0], lr, self.rho, self.eps, self.weight_decay)
+    def _update(self, ops, param, grad, state, lr, weight_decay):
+        ops.rmsprop_update(param, grad, state[0], lr, self.rho, self.eps, weight_decay)
 
     def fused_settings(self):
-        return "rmsprop", {"decay1": self.rho, "eps": self.eps, "weight_decay": self.weight_decay}
+        return "rmsprop", {"decay1": self.rho, "eps": self.eps, "weight_decay": self.weight_decay,
+                           "decay_biases": self.decay_biases}
 
     def config(self):
         return {"lr": self.lr, "rho": self.rho, "eps": self.eps,
-                "weight_decay": self.weight_decay}
+                "weight_decay": self.weight_decay, **self._decay_config()}
 
 
 class Adam(Optimizer):
@@ -292,36 +308,42 @@ class Adam(Optimizer):
         L2 penalty added to the gradient, or with ``decoupled=True`` a direct shrink
         ``param *= 1 - lr * weight_decay`` (AdamW).
     decoupled : bool
+    decay_biases : bool
+        As :class:`SGD`'s.
     """
 
     state_names = ("m", "v")
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
-                 decoupled=False):
+                 decoupled=False, decay_biases=True):
         self.beta1 = check_fraction(beta1, "beta1")
         self.beta2 = check_fraction(beta2, "beta2")
         self.eps = float(check_positive_number(eps, "eps"))
         self.decoupled = bool(decoupled)
-        super().__init__(lr, weight_decay)
+        super().__init__(lr, weight_decay, decay_biases)
 
-    def _update(self, ops, param, grad, state, lr):
+    def _update(self, ops, param, grad, state, lr, weight_decay):
         ops.adam_update(param, grad, state[0], state[1], lr, self.beta1, self.beta2, self.eps,
-                        self.iterations, self.weight_decay, self.decoupled)
+                        self.iterations, weight_decay, self.decoupled)
 
     def fused_settings(self):
         return "adam", {"decay1": self.beta1, "decay2": self.beta2, "eps": self.eps,
-                        "weight_decay": self.weight_decay, "decoupled": self.decoupled}
+                        "weight_decay": self.weight_decay, "decoupled": self.decoupled,
+                        "decay_biases": self.decay_biases}
 
     def config(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
-                "weight_decay": self.weight_decay, "decoupled": self.decoupled}
+                "weight_decay": self.weight_decay, "decoupled": self.decoupled,
+                **self._decay_config()}
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (default 0.01), as ``torch.optim.AdamW``."""
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
-        super().__init__(lr, beta1, beta2, eps, weight_decay, decoupled=True)
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
+                 decay_biases=True):
+        super().__init__(lr, beta1, beta2, eps, weight_decay, decoupled=True,
+                         decay_biases=decay_biases)
 
     def config(self):
         config = super().config()

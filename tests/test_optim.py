@@ -69,6 +69,35 @@ def test_adam_first_step_is_lr_times_the_gradient_sign(backend, data, optimizer,
         np.testing.assert_allclose(p1, want, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("decay_biases", [True, False])
+def test_weight_decay_reaches_the_biases_unless_told_not_to(backend, data, decay_biases):
+    # L2 decay adds wd * p to the gradient: of every parameter (PyTorch's rule), or of the
+    # weight matrices only (scikit-learn's alpha, Keras' kernel regularizers).
+    optimizer = SGD(0.1, weight_decay=0.5, decay_biases=decay_biases)
+    before, grads, after = one_step(smooth_model(backend), *data, optimizer)
+    for p0, g, p1 in zip(before, grads, after):
+        decayed = decay_biases or p0.ndim == 2
+        want = p0 - 0.1 * (g + 0.5 * p0) if decayed else p0 - 0.1 * g
+        np.testing.assert_allclose(p1, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1, weight_decay=0.1, decay_biases=False),
+                                  lambda: AdamW(decay_biases=False),
+                                  lambda: RMSprop(decay_biases=False)])
+def test_decay_biases_is_kept_in_config_and_repr(make):
+    optimizer = make()
+    assert optimizer.config()["decay_biases"] is False
+    assert "decay_biases=False" in repr(optimizer)
+    again = type(optimizer)(**optimizer.config())
+    assert again.decay_biases is False and again.config() == optimizer.config()
+    assert "decay_biases" not in SGD(0.1).config()  # the default, as files had it before
+
+
+def test_decay_biases_must_be_a_bool():
+    with pytest.raises(TypeError, match="decay_biases must be True or False, got 'no'"):
+        Adam(decay_biases="no")
+
+
 def test_rmsprop_first_step_divides_by_the_root_mean_square(backend, data):
     before, grads, after = one_step(smooth_model(backend), *data, RMSprop(0.01, rho=0.9))
     for p0, g, p1 in zip(before, grads, after):

@@ -64,7 +64,9 @@ class Params(NamedTuple):
 
 
 class OptimizerState(NamedTuple):
-    """The update rule (an ``OPT_*`` code), its ``hyper`` settings and state vectors.
+    """The update rule (an ``OPT_*`` code), its ``hyper`` settings and state vectors, and
+    ``decayed``, 1 where weight decay applies and 0 on biases (read only when the rule does
+    not decay every parameter).
 
     ``s1`` is the velocity, squared average or first moment; ``s2`` the second moment
     (Adam) or ``s1`` again. ``s1_backup``/``s2_backup`` hold them before the latest update.
@@ -76,6 +78,7 @@ class OptimizerState(NamedTuple):
     s2: np.ndarray
     s1_backup: np.ndarray
     s2_backup: np.ndarray
+    decayed: np.ndarray
 
 
 class Batch(NamedTuple):

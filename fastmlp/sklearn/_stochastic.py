@@ -49,11 +49,13 @@ def make_optimizer(est, head, batch_size):
         # the largest float below 1 behaves the same.
         momentum = min(float(est.momentum), np.nextafter(1.0, 0.0))
         optimizer = SGD(rate, momentum=momentum,
-                        nesterov=bool(est.nesterovs_momentum) and momentum > 0)
+                        nesterov=bool(est.nesterovs_momentum) and momentum > 0,
+                        decay_biases=False)
     else:
         # Adam's step does not change when the gradient is scaled: no conversion needed.
         rate = LearningRate(est.learning_rate_init, 1.0)
-        optimizer = Adam(rate, beta1=est.beta_1, beta2=est.beta_2, eps=est.epsilon)
+        optimizer = Adam(rate, beta1=est.beta_1, beta2=est.beta_2, eps=est.epsilon,
+                         decay_biases=False)
     set_penalty(optimizer, est.alpha, head, batch_size)
     return optimizer
 
@@ -72,7 +74,8 @@ def set_learning_rate(optimizer, value):
 
 
 def set_penalty(optimizer, alpha, head, batch_size):
-    # scikit-learn adds alpha * W / batch_size to the gradient of each batch; in fastmlp's
+    # scikit-learn adds alpha * W / batch_size to the gradient of each batch (weights only:
+    # the optimizers are made with decay_biases=False); in fastmlp's
     # units (its gradient is 1 / gradient_scale of scikit-learn's) that is this weight decay.
     optimizer.weight_decay = float(alpha) / (batch_size * head.gradient_scale)
 

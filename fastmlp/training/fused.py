@@ -43,6 +43,7 @@ def _hyper(optimizer):
     hyper[S.H_EPS] = settings.get("eps", 0.0)
     hyper[S.H_WEIGHT_DECAY] = settings["weight_decay"]
     hyper[S.H_DECOUPLED] = settings.get("decoupled", False)
+    hyper[S.H_DECAY_BIASES] = settings.get("decay_biases", True)
     return OPTIMIZER_CODES[rule], hyper
 
 
@@ -101,6 +102,11 @@ class FusedTrainer:
             self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, w, weighted)
         self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs, weighted)
         self.params = K.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
+        # 1 on the weights, 0 on the biases, for an optimizer that does not decay biases.
+        self.decayed = np.ones(len(model.flat_params), dtype=np.uint8)
+        for layer in plan:
+            if layer.b_offset >= 0:
+                self.decayed[layer.b_offset:layer.b_offset + layer.n_out] = 0
         self.updated = False
         self._steps = np.zeros(1, dtype=np.int64)
         self.last_call_steps = 0
@@ -116,7 +122,8 @@ class FusedTrainer:
         state = [opt.flat_state[name] for name in opt.state_names]
         backup = [opt.flat_backup[name] for name in opt.state_names]
         # Adam has two state vectors, SGD and RMSprop one (passed twice).
-        return K.OptimizerState(code, hyper, state[0], state[-1], backup[0], backup[-1])
+        return K.OptimizerState(code, hyper, state[0], state[-1], backup[0], backup[-1],
+                                self.decayed)
 
     def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):
         """As :meth:`LayerwiseTrainer.run`."""

@@ -21,6 +21,11 @@ OPTIMIZERS = {
     "rmsprop": lambda: RMSprop(1e-3, weight_decay=1e-3),
     "adam-l2": lambda: Adam(1e-3, weight_decay=1e-3),
     "adamw": lambda: AdamW(1e-3),
+    # Weight decay on the weights only (the kernel skips the biases by a mask).
+    "sgd-wd-weights-only": lambda: SGD(0.05, momentum=0.5, weight_decay=1e-2,
+                                       decay_biases=False),
+    "adam-l2-weights-only": lambda: Adam(1e-3, weight_decay=1e-2, decay_biases=False),
+    "adamw-weights-only": lambda: AdamW(1e-3, weight_decay=0.05, decay_biases=False),
 }
 #: (activation, loss, optimizer, dropout, dtype): every activation with every optimizer, the
 #: pairs taking the losses, dtypes and dropout in turn.
