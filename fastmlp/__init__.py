@@ -16,7 +16,16 @@ from .layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .loading import load
 from .losses import MeanSquaredError, SoftmaxCrossEntropy
 from .model import MLP, Sequential
-from .optim import SGD, Adam, AdamW, CosineDecay, ExponentialDecay, RMSprop, StepDecay
+from .optim import (
+    SGD,
+    Adam,
+    AdamW,
+    CosineDecay,
+    ExponentialDecay,
+    RMSprop,
+    StepDecay,
+    WarmupCosineDecay,
+)
 from .reproducibility import thread_counts, threads
 from .serialization import ModelFileError
 
@@ -25,7 +34,8 @@ __all__ = [
     "EarlyStopping", "ExponentialDecay", "GradientReport", "History", "LeakyReLU",
     "MeanSquaredError", "ModelCheckpoint", "ModelFileError", "RMSprop", "ReLU", "Sequential",
     "Sigmoid",
-    "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "__version__", "available_backends",
+    "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "WarmupCosineDecay", "__version__",
+    "available_backends",
     "check_gradients", "directional_check", "from_torch", "get_backend", "load", "load_digits",
     "load_fashion_mnist", "load_iris", "load_mnist", "thread_counts", "threads", "to_onnx",
     "to_torch",

@@ -24,7 +24,12 @@ import numpy as np
 
 from . import schedules
 from ._validation import check_choice, check_fraction, check_positive_number
-from .schedules import CosineDecay, ExponentialDecay, StepDecay  # noqa: F401 (public here too)
+from .schedules import (  # noqa: F401 (public here too)
+    CosineDecay,
+    ExponentialDecay,
+    StepDecay,
+    WarmupCosineDecay,
+)
 
 
 def _check_lr(lr):

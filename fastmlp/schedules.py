@@ -70,8 +70,46 @@ class CosineDecay:
         return f"CosineDecay(lr={self.lr}, epochs={self.epochs}, lr_min={self.lr_min})"
 
 
+class WarmupCosineDecay:
+    """Linear warm-up over ``warmup`` epochs, then cosine annealing from ``lr`` to ``lr_min``.
+
+    Epoch ``e < warmup`` trains at ``lr * (e + 1) / (warmup + 1)``, so the rate climbs in
+    equal steps and reaches ``lr`` at epoch ``warmup``; from there it follows
+    :class:`CosineDecay` over the remaining ``epochs - warmup`` epochs, then stays at ``lr_min``.
+    A high peak rate is then reached only once the first updates have tamed the random
+    initial weights. The rate changes per epoch, as in the other schedules.
+    """
+
+    def __init__(self, lr, epochs, warmup=1, lr_min=0.0):
+        self.lr = float(check_positive_number(lr, "lr"))
+        self.epochs = int(check_positive_number(epochs, "epochs", integer=True))
+        self.warmup = int(check_positive_number(warmup, "warmup", integer=True))
+        self.lr_min = float(check_positive_number(lr_min, "lr_min", allow_zero=True))
+        if self.warmup >= self.epochs:
+            raise ValueError(f"warmup must be fewer epochs than epochs (some epochs must be "
+                             f"left for the decay), got warmup={self.warmup} and "
+                             f"epochs={self.epochs}; shorten the warm-up or train longer")
+
+    def __call__(self, epoch):
+        if epoch < self.warmup:
+            return self.lr * (epoch + 1) / (self.warmup + 1)
+        decay_epochs = self.epochs - self.warmup
+        t = min(epoch - self.warmup, decay_epochs) / decay_epochs
+        return self.lr_min + 0.5 * (self.lr - self.lr_min) * (1 + math.cos(math.pi * t))
+
+    def config(self):
+        """The constructor arguments."""
+        return {"lr": self.lr, "epochs": self.epochs, "warmup": self.warmup,
+                "lr_min": self.lr_min}
+
+    def __repr__(self):
+        return (f"WarmupCosineDecay(lr={self.lr}, epochs={self.epochs}, warmup={self.warmup}, "
+                f"lr_min={self.lr_min})")
+
+
 #: The schedules a model file can store, by type name.
-SCHEDULES = {cls.__name__: cls for cls in (StepDecay, ExponentialDecay, CosineDecay)}
+SCHEDULES = {cls.__name__: cls for cls in (StepDecay, ExponentialDecay, CosineDecay,
+                                           WarmupCosineDecay)}
 
 
 def to_config(lr):

@@ -14,6 +14,7 @@ from fastmlp import (
     ExponentialDecay,
     RMSprop,
     StepDecay,
+    WarmupCosineDecay,
 )
 
 D, K = 4, 3
@@ -142,6 +143,32 @@ def test_schedules_print_their_arguments():
     assert repr(StepDecay(0.1, 5)) == "StepDecay(lr=0.1, step_size=5, gamma=0.1)"
     assert repr(ExponentialDecay(1, 0.5)) == "ExponentialDecay(lr=1.0, gamma=0.5)"
     assert repr(CosineDecay(1, 3)) == "CosineDecay(lr=1.0, epochs=3, lr_min=0.0)"
+    assert repr(WarmupCosineDecay(1, 5, 2)) == ("WarmupCosineDecay(lr=1.0, epochs=5, warmup=2, "
+                                                "lr_min=0.0)")
+
+
+def test_warmup_cosine_climbs_linearly_then_follows_the_cosine():
+    schedule = WarmupCosineDecay(0.9, epochs=6, warmup=2)
+    values = [schedule(e) for e in range(8)]
+    # Warm-up in equal steps to the peak at epoch `warmup`, then a cosine over 4 epochs.
+    assert values[:3] == pytest.approx([0.3, 0.6, 0.9])
+    assert values[2:] == pytest.approx([CosineDecay(0.9, epochs=4)(e) for e in range(6)])
+    assert values[6] == values[7] == 0.0
+    assert WarmupCosineDecay(1.0, epochs=3, lr_min=0.2)(0) == 0.5
+    assert WarmupCosineDecay(1.0, epochs=3, lr_min=0.2)(9) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"warmup": 4}, ValueError, r"warmup must be fewer epochs than epochs .* got warmup=4 and "
+                                r"epochs=4; shorten the warm-up or train longer"),
+    ({"warmup": 0}, ValueError, r"warmup must be > 0, got 0"),
+    ({"warmup": 1.5}, TypeError, r"warmup must be an integer, got float 1.5"),
+    ({"epochs": 0}, ValueError, r"epochs must be > 0, got 0"),
+    ({"lr_min": -0.1}, ValueError, r"lr_min must be >= 0, got -0.1"),
+])
+def test_warmup_cosine_rejects_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        WarmupCosineDecay(**{"lr": 0.1, "epochs": 4, **kwargs})
 
 
 # --------------------------------------------------------------------------- bad arguments

@@ -16,6 +16,7 @@ from fastmlp import (
     ExponentialDecay,
     RMSprop,
     StepDecay,
+    WarmupCosineDecay,
     schedules,
 )
 from fastmlp.optimizer_state import from_state
@@ -151,7 +152,8 @@ def test_custom_schedule_or_optimizer_cannot_be_stored():
 
 
 @pytest.mark.parametrize("schedule", [StepDecay(0.1, 3, 0.2), ExponentialDecay(0.2, 0.95),
-                                      CosineDecay(0.3, 10, 0.01)], ids=repr)
+                                      CosineDecay(0.3, 10, 0.01),
+                                      WarmupCosineDecay(0.3, 10, 3, 0.01)], ids=repr)
 def test_schedules_round_trip(schedule):
     config = json.loads(json.dumps(schedules.to_config(schedule)))
     rebuilt = schedules.from_config(config)

@@ -15,7 +15,7 @@ from ._data import NAMES
 from ._recipes import RECIPE_NAMES, RECIPES
 from ._threads import thread_count
 
-SCHEDULES = ("cosine", "step", "exponential", "none")
+SCHEDULES = ("cosine", "warmup-cosine", "step", "exponential", "none")
 
 DESCRIPTION = """\
 Train, evaluate and use multilayer perceptrons on the CPU.
@@ -163,6 +163,9 @@ def build_parser(prog="fastmlp"):
                             "'exponential' (default 0.9)")
     train.add_argument("--step-size", type=_positive(int), metavar="N",
                        help="epochs between decays for 'step' (default: a third of the run)")
+    train.add_argument("--warmup", type=_positive(int), metavar="N",
+                       help="epochs of linear warm-up for 'warmup-cosine' (default 1); the "
+                            "cosine decay takes the rest of the run")
     train.add_argument("--epochs", type=_positive(int), metavar="N",
                        help="passes over the training data")
     train.add_argument("--batch-size", type=_positive(int), metavar="N",

@@ -15,7 +15,7 @@ from ..checkpoint import ModelCheckpoint
 from ..layers import Dense
 from ..loading import load
 from ..model import MLP
-from ..optim import CosineDecay, ExponentialDecay, StepDecay, get_optimizer
+from ..optim import CosineDecay, ExponentialDecay, StepDecay, WarmupCosineDecay, get_optimizer
 from ..training.health import DivergenceWarning
 from . import _data, _report, _threads
 from ._errors import CLIError, UsageError
@@ -39,6 +39,8 @@ def learning_rate(recipe, args):
     lr, epochs = recipe.lr, recipe.epochs
     if recipe.schedule == "cosine":
         return CosineDecay(lr, epochs)
+    if recipe.schedule == "warmup-cosine":
+        return WarmupCosineDecay(lr, epochs, args.warmup or 1)
     if recipe.schedule == "step":
         step = args.step_size or max(1, epochs // 3)
         return StepDecay(lr, step, args.gamma if args.gamma is not None else 0.1)
@@ -60,11 +62,16 @@ def _check_combinations(recipe, args):
                          f"{recipe.schedule}")
     if args.step_size is not None and recipe.schedule != "step":
         raise UsageError("--step-size applies to --schedule step only")
+    if args.warmup is not None and recipe.schedule != "warmup-cosine":
+        raise UsageError("--warmup applies to --schedule warmup-cosine only")
+    if recipe.schedule == "warmup-cosine" and (args.warmup or 1) >= recipe.epochs:
+        raise UsageError(f"--warmup {args.warmup or 1} leaves no epoch of the {recipe.epochs} "
+                         f"for the cosine decay; give fewer warm-up epochs or more --epochs")
 
 
 #: Flags that describe the network or the optimizer: with --resume, the checkpoint does.
 _FROM_CHECKPOINT = ("layers", "activation", "dropout", "optimizer", "lr", "momentum",
-                    "weight_decay", "schedule", "gamma", "step_size", "dtype")
+                    "weight_decay", "schedule", "gamma", "step_size", "warmup", "dtype")
 
 
 def _checkpoint(args):

@@ -65,6 +65,22 @@ def test_gamma_without_a_decaying_schedule_is_a_usage_error(capsys):
     assert "--gamma applies to --schedule step or exponential" in err
 
 
+def test_warmup_without_the_warmup_schedule_is_a_usage_error(capsys):
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--schedule", "cosine",
+                       "--warmup", "2")
+    assert code == 2
+    assert "--warmup applies to --schedule warmup-cosine only" in err
+
+
+def test_warmup_as_long_as_the_run_is_a_usage_error(capsys):
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--schedule", "warmup-cosine",
+                         "--warmup", "3", "--epochs", "3")
+    assert code == 2
+    assert ("--warmup 3 leaves no epoch of the 3 for the cosine decay; give fewer warm-up "
+            "epochs or more --epochs") in err
+    assert "epoch 1" not in out
+
+
 @pytest.mark.parametrize("value, message", [
     ("-1", "argument --seed: must be >= 0, got '-1'"),
     ("1.5", "argument --seed: expected a whole number, got '1.5'"),

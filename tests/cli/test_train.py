@@ -65,6 +65,17 @@ def test_every_optimizer_and_schedule_trains(capsys):
         assert "test accuracy" in out
 
 
+def test_warmup_cosine_schedule_trains_and_is_saved_with_its_warmup(capsys, tmp_path):
+    path = tmp_path / "iris.npz"
+    code, out, err = run(capsys, "train", "--dataset", "iris", "--epochs", "4", "--no-progress",
+                         "--schedule", "warmup-cosine", "--warmup", "2", "--lr", "0.03",
+                         "--save", str(path))
+    assert code == 0, err
+    assert "adam lr 0.03 (warmup-cosine schedule)" in out
+    assert repr(fastmlp.load(path).optimizer.lr) == ("WarmupCosineDecay(lr=0.03, epochs=4, "
+                                                     "warmup=2, lr_min=0.0)")
+
+
 def test_save_into_a_missing_folder_fails_before_training(capsys, tmp_path):
     code, out, err = run(capsys, "train", "--dataset", "digits",
                          "--save", str(tmp_path / "no" / "m.npz"))
