@@ -26,12 +26,19 @@ from fastmlp.bench.startup import compile_profile, startup_once
 def compare_checkouts(paths, repeats, out=sys.stdout):
     """Print cold and warm start-up of each checkout in ``paths``, interleaved."""
     runs = {path: {"cold": [], "warm": []} for path in paths}
-    for r in range(repeats):
-        for path in (paths if r % 2 == 0 else paths[::-1]):
-            os.environ["PYTHONPATH"] = os.path.abspath(path)  # the fresh processes import it
-            with tempfile.TemporaryDirectory(prefix="fastmlp-numba-cache-") as cache_dir:
-                runs[path]["cold"].append(startup_once(cache_dir)[0])
-                runs[path]["warm"].append(startup_once(cache_dir)[0])
+    home = os.getcwd()
+    try:
+        for r in range(repeats):
+            for path in (paths if r % 2 == 0 else paths[::-1]):
+                # The fresh processes import fastmlp from the checkout: ``python -c`` puts the
+                # working directory first on sys.path, then PYTHONPATH.
+                os.chdir(path)
+                os.environ["PYTHONPATH"] = os.path.abspath(path)
+                with tempfile.TemporaryDirectory(prefix="fastmlp-numba-cache-") as cache_dir:
+                    runs[path]["cold"].append(startup_once(cache_dir)[0])
+                    runs[path]["warm"].append(startup_once(cache_dir)[0])
+    finally:
+        os.chdir(home)
     for path, got in runs.items():
         extra = [c - w for c, w in zip(got["cold"], got["warm"])]
         print(f"{path}: cold adds {statistics.median(got['cold']):.2f} s, warm adds "
