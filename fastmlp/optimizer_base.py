@@ -59,6 +59,7 @@ class Optimizer:
     # Class-level defaults, so that optimizers pickled before these existed still work.
     epochs = 0
     _first_epoch = 0
+    decay_biases = True
 
     def __init__(self, lr, weight_decay=0.0, decay_biases=True):
         self.lr = _check_lr(lr)

@@ -226,3 +226,15 @@ def test_schedule_returning_a_bool_and_optimizer_class_are_rejected():
         model.fit(X, y, optimizer=SGD(lambda epoch: True), verbose=0)
     with pytest.raises(TypeError, match=r"write Adam\(\)"):
         model.fit(X, y, optimizer=Adam, verbose=0)
+
+
+def test_an_optimizer_pickled_before_decay_biases_existed_still_trains(data):
+    import pickle
+
+    old = SGD(0.1, weight_decay=0.5)
+    del old.__dict__["decay_biases"]  # as a pickle from before the option holds it
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.decay_biases is True
+    before, grads, after = one_step(smooth_model("numpy"), *data, restored)
+    for p0, g, p1 in zip(before, grads, after):
+        np.testing.assert_allclose(p1, p0 - 0.1 * (g + 0.5 * p0), rtol=1e-12, atol=1e-15)
