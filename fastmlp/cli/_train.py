@@ -229,6 +229,15 @@ def _resume(model, args, recipe, dataset):
         raise CLIError(f"--resume {args.resume}: the run has done {done} epochs, and "
                        f"--epochs is {recipe.epochs}: nothing is left to train (give a "
                        f"larger --epochs to train on)")
+    rates = [model.optimizer.lr_at(epoch) for epoch in range(done, recipe.epochs)]
+    if not any(rates):
+        # A schedule laid out over the first run's epochs (cosine ends at 0): going on past
+        # its end would spend the time and change nothing.
+        raise CLIError(f"--resume {args.resume}: the checkpoint's learning rate, "
+                       f"{model.optimizer.lr!r}, is 0 from epoch {done + 1} on, so epochs "
+                       f"{done + 1} to {recipe.epochs} would not change the weights. --resume "
+                       f"finishes the run the schedule was made for; to train longer, train a "
+                       f"new run with more --epochs")
     seed = args.seed if args.seed is not None else (model.seed or 0)
     return model, done, seed
 

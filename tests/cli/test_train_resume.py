@@ -95,6 +95,20 @@ def test_resume_with_nothing_left_to_train(capsys, full_run):
     assert_one_line_error(err, "the run has done 5 epochs, and --epochs is 5")
 
 
+def test_resume_past_the_end_of_a_cosine_schedule_is_refused(capsys, tmp_path):
+    # The cosine schedule of a 2-epoch run is 0 from epoch 3 on: 2 more epochs would train
+    # nothing, and say nothing.
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--no-progress", "--layers", "8",
+                       "--schedule", "cosine", "--epochs", "2", "--save",
+                       str(tmp_path / "two.npz"))
+    assert code == 0, err
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+                       str(tmp_path / "two.npz"), "--epochs", "4")
+    assert code == 1
+    assert_one_line_error(err, r"is 0 from epoch 3 on, so epochs 3 to 4 would not change the "
+                               r"weights")
+
+
 def test_resume_from_a_file_without_optimizer(capsys, tmp_path):
     fastmlp.MLP([64, 8, 10], seed=0).save(tmp_path / "untrained.npz")
     code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
