@@ -5,6 +5,11 @@ forward product, dropout, the activation derivative with the bias gradient befor
 backward product, softmax cross-entropy (or MSE, or sigmoid binary cross-entropy) forward
 and backward in one pass per row, and the optimizer update over the whole parameter vector.
 Every formula comes from :mod:`._formulas`.
+
+The steps are inlined into the kernel at Numba's level (``jit_inline``): each has one call site
+there, so inlining costs no retyping, it spares each step its own compiled module (built, then
+optimised and linked again into the kernel's), and it lets the kernel's constant loss and
+activation set prune the branches inside them.
 """
 
 from __future__ import annotations
