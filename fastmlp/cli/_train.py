@@ -19,6 +19,7 @@ from ..optim import CosineDecay, ExponentialDecay, StepDecay, WarmupCosineDecay,
 from ..training.health import DivergenceWarning
 from . import _data, _report, _threads
 from ._errors import CLIError, UsageError
+from ._memory import check_memory, memory_needed, too_big
 from ._recipes import recipe_for
 
 
@@ -194,12 +195,12 @@ def _fresh(args, recipe, dataset, seed, description, out):
                           dataset.n_features, dataset.n_classes)
     dtype = args.dtype or "float32"
     needed = memory_needed(sizes, dtype, recipe.optimizer, recipe.batch_size)
-    _check_memory(sizes, needed, dtype, recipe.optimizer)
+    check_memory(sizes, needed, dtype, recipe.optimizer)
     try:
         model = MLP(sizes, activation=recipe.activation, dropout=recipe.dropout,
                     backend=args.backend or "numba", dtype=dtype, seed=seed)
     except MemoryError:
-        raise CLIError(_too_big(sizes, needed, dtype, recipe.optimizer, None)) from None
+        raise CLIError(too_big(sizes, needed, dtype, recipe.optimizer, None)) from None
     optimizer = _optimizer(recipe, args)
     print(description, file=out)
     dropout = f", dropout {recipe.dropout:g}" if recipe.dropout else ""
@@ -246,60 +247,3 @@ def _widths(model):
     """Widths from input to output of the Dense layers of ``model``."""
     dense = [layer for layer in model.layers if isinstance(layer, Dense)]
     return [dense[0].n_in] + [layer.n_out for layer in dense]
-
-
-# --------------------------------------------------------------------------- memory
-
-#: Per-parameter state arrays each optimizer keeps (SGD: its momentum buffer).
-_OPTIMIZER_SLOTS = {"sgd": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
-
-
-def memory_needed(sizes, dtype, optimizer, batch_size):
-    """Bytes training an MLP of ``sizes`` takes, roughly: the arrays that scale with it.
-
-    Weights, gradients and the optimizer's state per parameter; the float64 draw the
-    initialiser makes for the largest layer; a few activation arrays per batch.
-    """
-    itemsize = np.dtype(dtype).itemsize
-    pairs = list(zip(sizes[:-1], sizes[1:]))
-    params = sum((n_in + 1) * n_out for n_in, n_out in pairs)
-    largest = max(n_in * n_out for n_in, n_out in pairs)
-    activations = 4 * batch_size * sum(sizes) * itemsize
-    return params * itemsize * (2 + _OPTIMIZER_SLOTS.get(optimizer, 2)) + largest * 8 \
-        + activations
-
-
-def available_memory():
-    """Bytes of memory this process could still get (Linux's MemAvailable), or None."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
-def _check_memory(sizes, needed, dtype, optimizer):
-    """Refuse a network that cannot fit, before allocating (an overcommitting system might
-    hand the memory out and then kill the process when it is touched)."""
-    available = available_memory()
-    if available is not None and needed > available:
-        raise CLIError(_too_big(sizes, needed, dtype, optimizer, available))
-
-
-def _too_big(sizes, needed, dtype, optimizer, available):
-    params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-    has = (f"this machine has {_gigabytes(available)} available" if available is not None
-           else "this machine ran out of memory")
-    return (f"the {'-'.join(map(str, sizes))} network has {params:,} parameters; training it "
-            f"takes about {_gigabytes(needed)} (weights, gradients and {optimizer} state in "
-            f"{dtype}), but {has}; choose smaller --layers")
-
-
-def _gigabytes(n_bytes):
-    return f"{n_bytes / 1e9:,.1f} GB" if n_bytes >= 1e8 else f"{n_bytes / 1e6:,.1f} MB"

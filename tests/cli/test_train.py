@@ -9,6 +9,7 @@ import pytest
 from cli_run import accuracy, assert_one_line_error, run
 
 import fastmlp
+from fastmlp.cli import _memory as cli_memory
 from fastmlp.cli import _train as cli_train
 from fastmlp.data import load_digits, locate
 
@@ -98,7 +99,7 @@ def test_fashion_mnist_one_epoch_of_784_128_10_reaches_80_percent(capsys):
 
 
 def test_network_too_large_for_the_memory_is_refused_before_allocating(capsys, monkeypatch):
-    monkeypatch.setattr(cli_train, "available_memory", lambda: 8 * 10**9)
+    monkeypatch.setattr(cli_memory, "available_memory", lambda: 8 * 10**9)
     code, out, err = run(capsys, "train", "--dataset", "digits", "--layers", "100000,100000")
     assert code == 1
     assert_one_line_error(err, "the 64-100000-100000-10 network has 10,007,600,010 parameters; "
@@ -112,7 +113,7 @@ def test_memory_error_while_building_the_network_is_one_line(capsys, monkeypatch
     def no_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(cli_train, "available_memory", lambda: None)  # the check cannot tell
+    monkeypatch.setattr(cli_memory, "available_memory", lambda: None)  # the check cannot tell
     monkeypatch.setattr(cli_train, "MLP", no_memory)
     code, out, err = run(capsys, "train", "--dataset", "digits", "--layers", "20000,20000",
                          "--dtype", "float64")
@@ -127,8 +128,8 @@ def test_memory_estimate_counts_every_array_per_parameter():
     sizes = [784, 128, 10]
     params = 785 * 128 + 129 * 10
     extra = 784 * 128 * 8 + 4 * 32 * sum(sizes) * 4  # float64 init draw, batch activations
-    assert cli_train.memory_needed(sizes, "float32", "adam", 32) == params * 4 * 4 + extra
-    assert cli_train.memory_needed(sizes, "float32", "sgd", 32) == params * 4 * 3 + extra
+    assert cli_memory.memory_needed(sizes, "float32", "adam", 32) == params * 4 * 4 + extra
+    assert cli_memory.memory_needed(sizes, "float32", "sgd", 32) == params * 4 * 3 + extra
 
 
 @pytest.mark.parametrize("make, message", [
