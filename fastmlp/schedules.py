@@ -93,9 +93,8 @@ class WarmupCosineDecay:
     def __call__(self, epoch):
         if epoch < self.warmup:
             return self.lr * (epoch + 1) / (self.warmup + 1)
-        decay_epochs = self.epochs - self.warmup
-        t = min(epoch - self.warmup, decay_epochs) / decay_epochs
-        return self.lr_min + 0.5 * (self.lr - self.lr_min) * (1 + math.cos(math.pi * t))
+        # The decay is CosineDecay's, shifted by the warm-up: the formula is written once.
+        return CosineDecay(self.lr, self.epochs - self.warmup, self.lr_min)(epoch - self.warmup)
 
     def config(self):
         """The constructor arguments."""
