@@ -111,19 +111,14 @@ class Data(NamedTuple):
 
 
 @jit_inline
-def _train_batch(xb, labels, targets, weights, wsum, weighted, layers, params, batch,
-                 loss_code, used, rng):
-    """Forward, loss and backward of one batch ``xb (B, n_in)``; fills the gradient.
-
-    ``weighted``: the loss is the mean weighted by ``weights (B,)``, whose sum is ``wsum``;
-    else ``wsum`` is ``B``. Returns (batch mean loss, correct predictions)."""
+def _forward(xb, layers, theta, batch, used, rng):
+    """The forward pass of one batch ``xb (B, n_in)``: per layer ``z``, ``a`` (and with
+    dropout the mask and dropped output ``o``) in the work vector. Returns the output."""
     sizes, acts, alphas, drops, w_off, b_off = layers
-    theta, grad, _ = params
     work = batch.work
     B = xb.shape[0]
-    n_layers = acts.shape[0]
     a_prev = xb
-    for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
+    for l in range(acts.shape[0]):  # noqa: E741 - l is the layer index, as in the maths
         W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
         z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
         matmul(a_prev, W, z)
@@ -133,19 +128,32 @@ def _train_batch(xb, labels, targets, weights, wsum, weighted, layers, params, b
         if drops[l] > 0.0:
             a_prev = S.matrix_at(work, batch.o_off[l], B, sizes[l + 1])
             S.dropout(a, S.matrix_at(work, batch.m_off[l], B, sizes[l + 1]), a_prev, drops[l], rng)
-    d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
+    return a_prev
+
+
+@jit_inline
+def _loss(out, labels, targets, weights, wsum, weighted, d, loss_code):
+    """Mean loss of the batch's output ``out (B, k)`` (weighted by ``weights (B,)``, whose
+    sum is ``wsum``, when ``weighted``; else ``wsum`` is ``B``) and its correct predictions;
+    writes the loss gradient into ``d (B, k)``."""
+    k = out.shape[1]
     if loss_code == CROSS_ENTROPY:
-        total, correct = S.xent(a_prev, labels, d, weights, wsum, weighted)
-        loss = total / wsum
-    elif loss_code == BINARY_CROSS_ENTROPY:
-        loss = S.bce(a_prev, targets, d, weights, wsum, weighted) / (wsum * sizes[n_layers])
-        correct = 0
-    else:
-        loss = S.mse(a_prev, targets, d, weights, wsum, weighted) / (wsum * sizes[n_layers])
-        correct = 0
-    if not math.isfinite(loss):
-        return loss, correct
-    for l in range(n_layers - 1, -1, -1):  # noqa: E741
+        total, correct = S.xent(out, labels, d, weights, wsum, weighted)
+        return total / wsum, correct
+    if loss_code == BINARY_CROSS_ENTROPY:
+        return S.bce(out, targets, d, weights, wsum, weighted) / (wsum * k), 0
+    return S.mse(out, targets, d, weights, wsum, weighted) / (wsum * k), 0
+
+
+@jit_inline
+def _backward(xb, layers, params, batch, used):
+    """The backward pass of one batch ``xb (B, n_in)`` from the loss gradient in the last
+    layer's ``d``: fills ``params.grad``."""
+    sizes, acts, alphas, drops, w_off, b_off = layers
+    theta, grad, _ = params
+    work = batch.work
+    B = xb.shape[0]
+    for l in range(acts.shape[0] - 1, -1, -1):  # noqa: E741
         d = S.matrix_at(work, batch.d_off[l], B, sizes[l + 1])
         z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
         a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
@@ -157,7 +165,6 @@ def _train_batch(xb, labels, targets, weights, wsum, weighted, layers, params, b
         if l > 0:
             W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
             matmul(d, W.T, S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
-    return loss, correct
 
 
 def train_batches_for(loss_code, activations):
@@ -230,10 +237,14 @@ def _kernel(loss_code, used):
                     wsum = F.weight_sum(weights)
                     if wsum == 0.0:
                         continue  # nothing to learn from: no loss, no update
-                loss, correct = _train_batch(xb, labels, targets, weights, wsum, data.weighted,
-                                             layers, params, batch, loss_code, used, rng)
+                out = _forward(xb, layers, params.theta, batch, used, rng)
+                n_layers = layers.acts.shape[0]
+                d = S.matrix_at(batch.work, batch.d_off[n_layers - 1], B, out.shape[1])
+                loss, correct = _loss(out, labels, targets, weights, wsum, data.weighted, d,
+                                      loss_code)
                 if not math.isfinite(loss):
                     return e, b, loss
+                _backward(xb, layers, params, batch, used)
                 taken += 1
                 S.optimizer_step(params, opt, lrs[e], step + taken)
                 steps[0] = taken
