@@ -7,6 +7,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from fastmlp import MLP, SGD, Adam
+from fastmlp.training import health
 from fastmlp.training.health import DivergenceWarning
 
 
@@ -124,3 +125,18 @@ def test_the_progress_bar_shows_the_weighted_running_loss(backend, monkeypatch):
     history = model.fit(X, y, epochs=1, batch_size=20, verbose=1, sample_weight=weights)
     # The last running value is the epoch's weighted mean loss (printed to 4 decimals).
     assert shown[-1] == pytest.approx(history.history["loss"][0], abs=5e-5)
+
+
+def test_the_starting_loss_is_the_reference_ops_loss_and_the_backend_is_kept(backend, digits):
+    """The baseline runs on the NumPy reference ops (no inference kernel compiled for it) and
+    leaves the model on its own backend, also when evaluating fails."""
+    X, y = digits
+    model = MLP([64, 32, 10], backend=backend, seed=0)
+    loss, chance = health.baseline(model, X, y)
+    reference = MLP([64, 32, 10], backend="numpy", seed=0).evaluate(X[:1024], y[:1024])
+    assert loss == reference["loss"]
+    assert chance == np.bincount(y).max() / len(y)
+    assert model.backend == backend and all(layer.ops is model.ops for layer in model.layers)
+    with pytest.raises(ValueError):
+        health.baseline(model, X, y[:10])  # fewer labels than rows: the evaluation fails
+    assert model.backend == backend and all(layer.ops is model.ops for layer in model.layers)
