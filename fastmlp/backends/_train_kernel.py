@@ -216,8 +216,7 @@ def _kernel(loss_code, used):
                     xb = S.matrix_at(batch.work, 0, B, n_in)
                     for i in range(B):
                         row = orders[e, start + i]
-                        for j in range(n_in):  # converts pixels too
-                            xb[i, j] = X[row * n_in + j]
+                        S.copy_row(X[row * n_in:(row + 1) * n_in], xb[i])  # converts pixels too
                         if loss_code == CROSS_ENTROPY:
                             batch.labels[i] = data.labels[row]
                         else:

@@ -142,7 +142,9 @@ def _gather(X, y, order, start, rows, steps, xb, yb):
     for s in range(steps):
         for i in range(rows):
             row = order[start + s * rows + i]
-            xb[i, :] = X[row, :]
+            src, dst = X[row], xb[i]
+            for j in range(dst.shape[0]):  # as the fused kernel copies a row
+                dst[j] = src[j]
             yb[i] = y[row]
 
 
