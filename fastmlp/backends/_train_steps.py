@@ -87,9 +87,10 @@ def copy_row(src, dst):
 def add_bias(z, theta, b_off):
     if b_off >= 0:
         n, m = z.shape
+        b = theta[b_off:b_off + m]  # a view: b[j] vectorises, theta[b_off + j] did not
         for i in range(n):
             for j in range(m):
-                z[i, j] += theta[b_off + j]
+                z[i, j] += b[j]
 
 
 @jit_inline
@@ -147,9 +148,13 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
     ``grad[b] = column sums of d``, one pass."""
     slope = d.dtype.type(alpha)
     n, m = d.shape
-    if b_off >= 0:
+    has_bias = b_off >= 0
+    # A view of the bias gradient (any m elements without a bias; then never written):
+    # db[j] vectorises, grad[b_off + j] paid a wrap-around check per element.
+    db = grad[max(b_off, 0):max(b_off, 0) + m]
+    if has_bias:
         for j in range(m):
-            grad[b_off + j] = 0
+            db[j] = 0
     for i in range(n):
         for j in range(m):
             g = d[i, j]
@@ -157,8 +162,8 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
                 g = g * mask[i, j]
             g = F.activation_grad(g, z[i, j], a[i, j], act, slope, used)
             d[i, j] = g
-            if b_off >= 0:
-                grad[b_off + j] += g
+            if has_bias:
+                db[j] += g
 
 
 # The losses of a batch, with the op kernels' formulas. ``weighted``: ``w`` holds the batch's
