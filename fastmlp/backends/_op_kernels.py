@@ -2,8 +2,8 @@
 
 Kernels never validate or allocate: the wrappers in ``numba_ops`` do both. The arithmetic
 comes from :mod:`._formulas`, shared with the fused training kernel and the numerical-gradient
-kernel. GEMMs are ``np.dot(a, b, out)`` (BLAS via SciPy) on C- or F-contiguous operands (``x.T``
-of a C array is F-contiguous, which BLAS takes as a transpose flag, so no copy); everything
+kernel. GEMMs are :func:`matmul` (BLAS via SciPy, :mod:`._blas`) on C-contiguous operands with
+transpose flags (``x.T @ dz`` is ``matmul(x, True, dz, False, dW)``, no copy); everything
 around a GEMM (bias, column sums) is fused into one pass over its output.
 
 Elementwise kernels work on flat views: ``ravel()`` of a C-contiguous array is a view in Numba,
@@ -17,9 +17,11 @@ Losses are accumulated in float64 and returned as a Python float.
 from __future__ import annotations
 
 import numpy as np
+from numba.extending import overload
 
 from . import _formulas as F
-from ._jit import jit
+from ._blas import gemm
+from ._jit import JIT_OPTIONS, jit
 from ._scalar_math import tanh
 
 
@@ -39,29 +41,43 @@ def first_bad_label(y, k):
 SMALL_GEMM = 2048
 
 
-@jit
-def matmul(a, b, out):
-    """``out = a @ b`` (operands C- or F-ordered, e.g. transposed views): BLAS, or a plain
-    loop for tiny products. The dense ops and the fused kernel both multiply through here,
-    so their products round the same way."""
-    n, k = a.shape
-    m = b.shape[1]
-    if n * k * m > SMALL_GEMM:
-        np.dot(a, b, out)
-        return
-    for i in range(n):
-        for j in range(m):
-            acc = out.dtype.type(0)
-            for p in range(k):
-                acc += a[i, p] * b[p, j]
-            out[i, j] = acc
+def matmul(a, trans_a, b, trans_b, out):
+    """``out = op(a) @ op(b)``, ``op`` transposing where its flag is set; C-contiguous operands
+    (:func:`._blas.gemm`): BLAS, or a plain loop for tiny products. The dense ops and the fused
+    kernel both multiply through here, so their products round the same way. For kernels only
+    (an overload, like ``gemm``: constant flags do not multiply its specialisations)."""
 
 
+@overload(matmul, prefer_literal=False, jit_options={"error_model": JIT_OPTIONS["error_model"]})
+def _matmul(a, trans_a, b, trans_b, out):
+    def small_or_blas(a, trans_a, b, trans_b, out):
+        m, n = out.shape
+        k = a.shape[1]
+        if trans_a:
+            k = a.shape[0]
+        if m * k * n > SMALL_GEMM:
+            gemm(a, trans_a, b, trans_b, out)
+            return
+        for i in range(m):
+            for j in range(n):
+                acc = out.dtype.type(0)
+                for p in range(k):
+                    if trans_a:
+                        x = a[p, i]
+                    else:
+                        x = a[i, p]
+                    if trans_b:
+                        w = b[j, p]
+                    else:
+                        w = b[p, j]
+                    acc += x * w
+                out[i, j] = acc
+    return small_or_blas
 
 
 @jit
 def dense_forward(x, W, b, out):
-    matmul(x, W, out)
+    matmul(x, False, W, False, out)
     if b is not None:  # pruned at compile time: b=None compiles its own specialisation
         n, m = out.shape
         for i in range(n):
@@ -71,7 +87,7 @@ def dense_forward(x, W, b, out):
 
 @jit
 def dense_backward(x, W, dz, dx, dW, db):
-    matmul(x.T, dz, dW)
+    matmul(x, True, dz, False, dW)
     if db is not None:
         # Column sums in one row-major pass over dz, adding rows in order as NumPy does.
         n, m = dz.shape
@@ -81,7 +97,7 @@ def dense_backward(x, W, dz, dx, dW, db):
             for j in range(m):
                 db[j] += dz[i, j]
     if dx is not None:
-        matmul(dz, W.T, dx)
+        matmul(dz, False, W, True, dx)
 
 
 # --------------------------------------------------------------------------- activations

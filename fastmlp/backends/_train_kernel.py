@@ -13,7 +13,7 @@ The network arrives as a few named tuples of plain arrays (built by
   ``o`` and the gradient ``d`` flowing down, at the offsets given) and the gathered targets;
 - :class:`Data`: the training set and the loss code.
 
-Around each GEMM (``np.dot`` into a preallocated view, BLAS via SciPy) everything is fused:
+Around each GEMM (BLAS via SciPy into a preallocated view, :mod:`._blas`) everything is fused:
 bias + activation in one pass, the activation derivative with the bias gradient in one pass,
 softmax cross-entropy forward and backward in one pass per row, and the optimizer update over
 the whole parameter vector in one pass. Nothing is allocated per step. Every formula comes
@@ -121,7 +121,7 @@ def _forward(xb, layers, theta, batch, used, rng):
     for l in range(acts.shape[0]):  # noqa: E741 - l is the layer index, as in the maths
         W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
         z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
-        matmul(a_prev, W, z)
+        matmul(a_prev, False, W, False, z)
         a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
         S.bias_activation(z, a, theta, b_off[l], acts[l], alphas[l], used)
         a_prev = a
@@ -161,10 +161,10 @@ def _backward(xb, layers, params, batch, used):
         S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], used, mask, drops[l] > 0.0,
                                         grad, b_off[l])
         below = xb if l == 0 else S.matrix_at(work, batch.o_off[l - 1], B, sizes[l])
-        matmul(below.T, d, S.matrix_at(grad, w_off[l], sizes[l], sizes[l + 1]))
+        matmul(below, True, d, False, S.matrix_at(grad, w_off[l], sizes[l], sizes[l + 1]))
         if l > 0:
             W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
-            matmul(d, W.T, S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
+            matmul(d, False, W, True, S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
 
 
 def train_batches_for(loss_code, activations):

@@ -20,7 +20,7 @@ import numpy as np
 from numba.extending import overload
 
 from . import _formulas as F
-from ._jit import JIT_OPTIONS, jit, jit_inline
+from ._jit import JIT_OPTIONS, jit_inline
 from ._scalar_math import tanh
 from .codes import (
     IDENTITY,
@@ -42,9 +42,18 @@ from .codes import (
 N_HYPER = 8
 
 
-@jit
 def matrix_at(flat, offset, rows, cols):
-    return flat[offset:offset + rows * cols].reshape(rows, cols)
+    """The ``(rows, cols)`` matrix stored in ``flat`` from ``offset`` on, as a view."""
+
+
+# An overload, so that a constant offset (the gathered batch sits at 0) does not compile a
+# second specialisation: overloads type constants as plain integers (prefer_literal=False).
+@overload(matrix_at, prefer_literal=False,
+          jit_options={k: JIT_OPTIONS[k] for k in ("fastmath", "error_model")})
+def _matrix_at(flat, offset, rows, cols):
+    def view(flat, offset, rows, cols):
+        return flat[offset:offset + rows * cols].reshape(rows, cols)
+    return view
 
 
 def rows_in_order(X, work, start, rows, cols):

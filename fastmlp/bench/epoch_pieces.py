@@ -7,8 +7,8 @@ epoch's worth of that piece and nothing else:
 
 - the GEMMs through NumPy's ``np.dot`` into preallocated outputs (forward products, weight
   gradients, input gradients below the first layer), one Python call per product;
-- the same GEMMs as a Numba kernel issues them (``np.dot`` on transposed views inside
-  ``@njit``, which calls SciPy's BLAS);
+- the same GEMMs as the fused kernel issues them (its ``matmul``: SciPy's BLAS called from
+  ``@njit`` with transpose flags);
 - the gather of shuffled rows, bias + ReLU, softmax cross-entropy forward and backward, the
   ReLU derivative with the bias gradient, and an Adam pass over every parameter, each a small
   jitted loop over the epoch's steps.
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+
+from ..backends._op_kernels import matmul
 
 # The error model of the library's kernels: "python" would test every division for zero.
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -127,11 +129,11 @@ def _numba_gemms(inputs, W, z, d, gW, group, steps):
         for i in range(layers):
             l = i if group == 0 else layers - 1 - i  # noqa: E741 - backward runs top-down
             if group == 0:
-                np.dot(inputs[l], W[l], z[l])
+                matmul(inputs[l], False, W[l], False, z[l])
             elif group == 1:
-                np.dot(inputs[l].T, d[l], gW[l])
+                matmul(inputs[l], True, d[l], False, gW[l])
             elif l > 0:
-                np.dot(d[l], W[l].T, d[l - 1])
+                matmul(d[l], False, W[l], True, d[l - 1])
 
 
 # --------------------------------------------------------------------------- the rest
@@ -224,7 +226,7 @@ def piece_runners(ops):
     -------
     dict of str to callable
         Keys: ``gemm forward``, ``gemm weight``, ``gemm input`` (NumPy's ``np.dot``),
-        ``numba forward``, ``numba weight``, ``numba input`` (``np.dot`` in ``@njit``),
+        ``numba forward``, ``numba weight``, ``numba input`` (the fused kernel's ``matmul``),
         ``gather``, ``bias + activation``, ``softmax cross-entropy``,
         ``activation grad + bias grad``, ``adam``.
     """

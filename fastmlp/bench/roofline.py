@@ -8,8 +8,8 @@
 - the same epoch's GEMMs alone: every forward product, weight gradient and input gradient
   below the first layer, same shapes and threads, preallocated outputs, through NumPy's
   ``np.dot`` (:mod:`~fastmlp.bench.epoch_pieces`);
-- the rest, piece by piece: the GEMMs as a Numba kernel issues them (transposed views, SciPy's
-  BLAS) over the plain ones, the gather, bias + activation, the loss, the activation
+- the rest, piece by piece: the GEMMs as the fused kernel issues them (SciPy's BLAS with
+  transpose flags) over the plain ones, the gather, bias + activation, the loss, the activation
   gradients, the optimizer; what none of them explains is calls, hand-offs and caches.
 
 The verdicts R1/R2 hold the ratio epoch / GEMMs to 1.25 (784-128-10) and 1.15
@@ -131,7 +131,7 @@ def format_roofline(result):
 
     numba_gemms = sum(med[f"numba {g}"] for g in GEMM_GROUPS)
     rest = med["epoch"] - gemms
-    pieces = {"GEMMs as a Numba kernel issues them (transposed views, SciPy's BLAS), "
+    pieces = {"GEMMs as the kernel issues them (SciPy's BLAS, transpose flags), "
               "over the above": numba_gemms - gemms}
     pieces.update({name if name != "adam" else "Adam, one pass over every parameter":
                    med[name] for name in REST})
