@@ -64,15 +64,14 @@ class Params(NamedTuple):
 
 
 class OptimizerState(NamedTuple):
-    """The update rule (an ``OPT_*`` code), its ``hyper`` settings and state vectors, and
-    ``decayed``, 1 where weight decay applies and 0 on biases (read only when the rule does
-    not decay every parameter).
+    """The update rule's ``hyper`` settings and state vectors, and ``decayed``, 1 where weight
+    decay applies and 0 on biases (read only when the rule does not decay every parameter).
+    The rule itself is a constant of the kernel (:func:`train_batches_for`).
 
     ``s1`` is the velocity, squared average or first moment; ``s2`` the second moment
     (Adam) or ``s1`` again. ``s1_backup``/``s2_backup`` hold them before the latest update.
     """
 
-    code: int
     hyper: np.ndarray
     s1: np.ndarray
     s2: np.ndarray
@@ -99,7 +98,7 @@ class Batch(NamedTuple):
 class Data(NamedTuple):
     """The training set: ``X`` flat ``(n * n_in,)``, labels ``(n,)`` (cross-entropy) or
     targets ``(n, k)`` (the other losses; the unused one is a dummy), and the
-    sample weights ``(n,)`` in the model's dtype when ``weighted`` (else a dummy). ``X`` may
+    sample weights ``(n,)`` in the model's dtype for a weighted kernel (else a dummy). ``X`` may
     be of another dtype than the network (pixels kept as 8-bit integers): rows are converted
     as they are gathered."""
 
@@ -107,28 +106,6 @@ class Data(NamedTuple):
     labels: np.ndarray
     targets: np.ndarray
     weights: np.ndarray
-    weighted: bool
-
-
-@jit_inline
-def _forward(xb, layers, theta, batch, used, rng):
-    """The forward pass of one batch ``xb (B, n_in)``: per layer ``z``, ``a`` (and with
-    dropout the mask and dropped output ``o``) in the work vector. Returns the output."""
-    sizes, acts, alphas, drops, w_off, b_off = layers
-    work = batch.work
-    B = xb.shape[0]
-    a_prev = xb
-    for l in range(acts.shape[0]):  # noqa: E741 - l is the layer index, as in the maths
-        W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
-        z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
-        matmul(a_prev, False, W, False, z)
-        a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
-        S.bias_activation(z, a, theta, b_off[l], acts[l], alphas[l], used)
-        a_prev = a
-        if drops[l] > 0.0:
-            a_prev = S.matrix_at(work, batch.o_off[l], B, sizes[l + 1])
-            S.dropout(a, S.matrix_at(work, batch.m_off[l], B, sizes[l + 1]), a_prev, drops[l], rng)
-    return a_prev
 
 
 @jit_inline
@@ -145,46 +122,30 @@ def _loss(out, labels, targets, weights, wsum, weighted, d, loss_code):
     return S.mse(out, targets, d, weights, wsum, weighted) / (wsum * k), 0
 
 
-@jit_inline
-def _backward(xb, layers, params, batch, used):
-    """The backward pass of one batch ``xb (B, n_in)`` from the loss gradient in the last
-    layer's ``d``: fills ``params.grad``."""
-    sizes, acts, alphas, drops, w_off, b_off = layers
-    theta, grad, _ = params
-    work = batch.work
-    B = xb.shape[0]
-    for l in range(acts.shape[0] - 1, -1, -1):  # noqa: E741
-        d = S.matrix_at(work, batch.d_off[l], B, sizes[l + 1])
-        z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
-        a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
-        mask = S.matrix_at(work, batch.m_off[l], B, sizes[l + 1])
-        S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], used, mask, drops[l] > 0.0,
-                                        grad, b_off[l])
-        below = xb if l == 0 else S.matrix_at(work, batch.o_off[l - 1], B, sizes[l])
-        matmul(below, True, d, False, S.matrix_at(grad, w_off[l], sizes[l], sizes[l + 1]))
-        if l > 0:
-            W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
-            matmul(d, False, W, True, S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
+def train_batches_for(loss_code, activations, rule, weighted):
+    """The fused kernel for one loss, set of activations, update rule and weighting.
 
-
-def train_batches_for(loss_code, activations):
-    """The fused kernel for one loss and a set of activations.
-
-    ``loss_code`` comes from :mod:`.codes`, ``activations`` from its
-    :func:`~.codes.activation_set`. The loss and whether the network has a sigmoid or tanh
-    are constants of the compiled kernel, so Numba drops the other losses, and those two
-    activations when absent, before typing them: a first ``fit`` compiles about 45 % less.
-    The cheap activations and the update rules stay in every kernel: each constant multiplies
-    the kernels a process may compile (a test suite, or a user trying several optimizers,
-    would compile each combination). Each kernel is compiled once per process and cached on
-    disk like every kernel (Numba keys the cache on the constants).
+    ``loss_code`` and ``rule`` (``OPT_*``) come from :mod:`.codes`, ``activations`` from its
+    :func:`~.codes.activation_set`; ``weighted``: the fit has sample weights. These are
+    constants of the compiled kernel, so Numba drops the other losses and update rules, the
+    weighted (or unweighted) arithmetic, and sigmoid and tanh when absent, before typing them:
+    each costs compile time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the
+    weighting, measured). The cheap activations, dropout and unshuffled order (0.1 to 0.15 s
+    each) stay in every kernel: each constant multiplies the kernels a process may compile (a
+    test suite, or a user trying several optimizers, compiles each combination). Each kernel
+    is compiled once per process and cached on disk like every kernel (Numba keys the cache
+    on the constants).
     """
     smooth = bool(activations & (SIGMOID_BIT | TANH_BIT))
-    return _kernel(int(loss_code), ALL_ACTIVATIONS if smooth else RELU_BIT | LEAKY_RELU_BIT)
+    return _kernel(int(loss_code), ALL_ACTIVATIONS if smooth else RELU_BIT | LEAKY_RELU_BIT,
+                   int(rule), bool(weighted))
 
 
+# The step is written out in the kernel rather than called as inlined helpers (forward,
+# backward): Numba inlines a function by deep-copying its scope once per block, so each
+# level of nesting copied the steps inlined below it again (0.5 s of a cold start).
 @functools.cache
-def _kernel(loss_code, used):
+def _kernel(loss_code, used, rule, weighted):
     @jit
     def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch_size,
                       batch_begin, batch_end, lrs, step, epoch_loss, epoch_correct, steps):
@@ -195,7 +156,7 @@ def _kernel(loss_code, used):
         ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate the sample-weighted loss and the hits,
         ``steps[0]`` counts the updates made (in an array, so the caller reads it even when
         Ctrl-C interrupts the return). Dropout masks are drawn from ``rng``, the model's
-        Generator. With sample weights (``data.weighted``) each batch's loss is its weighted
+        Generator. With sample weights (a ``weighted`` kernel) each batch's loss is its weighted
         mean, ``epoch_loss`` adds it times the batch's weight, and a batch whose weights sum to
         zero is skipped (no update).
 
@@ -205,15 +166,20 @@ def _kernel(loss_code, used):
         before this call.
         """
         X = data.X
-        n_in = layers.sizes[0]
+        sizes, acts, alphas, drops, w_off, b_off = layers
+        theta, grad, _ = params
+        work = batch.work
+        n_in = sizes[0]
+        n_layers = acts.shape[0]
         n = X.shape[0] // n_in
         taken = 0
         for e in range(lrs.shape[0]):
             for b in range(batch_begin, batch_end):
+                # The batch: rows gathered in the epoch's order, or a view in storage order.
                 start = b * batch_size
                 B = min(batch_size, n - start)
                 if shuffled:
-                    xb = S.matrix_at(batch.work, 0, B, n_in)
+                    xb = S.matrix_at(work, 0, B, n_in)
                     for i in range(B):
                         row = orders[e, start + i]
                         S.copy_row(X[row * n_in:(row + 1) * n_in], xb[i])  # converts pixels too
@@ -222,30 +188,63 @@ def _kernel(loss_code, used):
                         else:
                             for j in range(data.targets.shape[1]):
                                 batch.targets[i, j] = data.targets[row, j]
-                        if data.weighted:
+                        if weighted:
                             batch.weights[i] = data.weights[row]
                     labels, targets = batch.labels[:B], batch.targets[:B]
                     weights = batch.weights[:B]
                 else:
-                    xb = S.rows_in_order(X, batch.work, start, B, n_in)
+                    xb = S.rows_in_order(X, work, start, B, n_in)
                     labels = data.labels[start:start + B]
                     targets = data.targets[start:start + B]
                     weights = data.weights[start:start + B]
                 wsum = float(B)
-                if data.weighted:
+                if weighted:
                     wsum = F.weight_sum(weights)
                     if wsum == 0.0:
                         continue  # nothing to learn from: no loss, no update
-                out = _forward(xb, layers, params.theta, batch, used, rng)
-                n_layers = layers.acts.shape[0]
-                d = S.matrix_at(batch.work, batch.d_off[n_layers - 1], B, out.shape[1])
-                loss, correct = _loss(out, labels, targets, weights, wsum, data.weighted, d,
+
+                # Forward: per layer z = a_prev @ W, then bias + activation (and dropout).
+                a_prev = xb
+                for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
+                    W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
+                    z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
+                    matmul(a_prev, False, W, False, z)
+                    a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
+                    S.bias_activation(z, a, theta, b_off[l], acts[l], alphas[l], used)
+                    a_prev = a
+                    if drops[l] > 0.0:
+                        a_prev = S.matrix_at(work, batch.o_off[l], B, sizes[l + 1])
+                        mask = S.matrix_at(work, batch.m_off[l], B, sizes[l + 1])
+                        S.dropout(a, mask, a_prev, drops[l], rng)
+
+                # The loss, and its gradient into the last layer's d.
+                d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
+                loss, correct = _loss(a_prev, labels, targets, weights, wsum, weighted, d,
                                       loss_code)
                 if not math.isfinite(loss):
                     return e, b, loss
-                _backward(xb, layers, params, batch, used)
+
+                # Backward: activation derivative with the bias gradient, then dW and dx.
+                for l in range(n_layers - 1, -1, -1):  # noqa: E741
+                    d = S.matrix_at(work, batch.d_off[l], B, sizes[l + 1])
+                    z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
+                    a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
+                    mask = S.matrix_at(work, batch.m_off[l], B, sizes[l + 1])
+                    S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], used, mask,
+                                                    drops[l] > 0.0, grad, b_off[l])
+                    below = xb
+                    if l > 0:
+                        below = S.matrix_at(work, batch.o_off[l - 1], B, sizes[l])
+                    matmul(below, True, d, False,
+                           S.matrix_at(grad, w_off[l], sizes[l], sizes[l + 1]))
+                    if l > 0:
+                        W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
+                        matmul(d, False, W, True,
+                               S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
+
+                # The update.
                 taken += 1
-                S.optimizer_step(params, opt, lrs[e], step + taken)
+                S.optimizer_step(params, opt, lrs[e], step + taken, rule)
                 steps[0] = taken
                 epoch_loss[e] += loss * wsum
                 epoch_correct[e] += correct

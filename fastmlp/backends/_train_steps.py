@@ -264,11 +264,12 @@ def bce(logits, target, d, w, wsum, weighted):
 
 
 @jit_inline
-def optimizer_step(params, opt, lr, step):
+def optimizer_step(params, opt, lr, step, rule):
     """One update of every parameter, with the reference ops' formulas; keeps the previous
     parameters and state in the backups (same pass) so a non-finite loss can undo the step.
     Weight decay skips the elements where ``opt.decayed`` is 0 (biases), unless the rule
-    decays every parameter (``hyper[H_DECAY_BIASES]``).
+    decays every parameter (``hyper[H_DECAY_BIASES]``). ``rule``: the ``OPT_*`` code, a
+    constant of the kernel, so the other rules are not compiled.
 
     Serial on purpose: a Numba parallel region here made a 784-128-10 epoch 25x slower, its
     threads spinning against OpenBLAS's on a 2-core machine."""
@@ -279,7 +280,7 @@ def optimizer_step(params, opt, lr, step):
     lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
     every = hyper[H_DECAY_BIASES] != 0.0
-    if opt.code == OPT_SGD:
+    if rule == OPT_SGD:
         momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
         use_momentum = hyper[H_MOMENTUM] != 0.0
         for i in range(theta.shape[0]):
@@ -287,7 +288,7 @@ def optimizer_step(params, opt, lr, step):
             decay = use_wd and (every or decayed[i] != 0)
             theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov,
                                             wd, decay, use_momentum)
-    elif opt.code == OPT_RMSPROP:
+    elif rule == OPT_RMSPROP:
         rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
         eps = dt(hyper[H_EPS])
         for i in range(theta.shape[0]):

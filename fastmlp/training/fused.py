@@ -33,7 +33,8 @@ def supports(model, optimizer):
 
 
 def _hyper(optimizer):
-    """The optimizer's code and settings in the kernel's ``hyper`` layout."""
+    """The optimizer's rule (an ``OPT_*`` code) and its settings in the kernel's ``hyper``
+    layout."""
     rule, settings = optimizer.fused_settings()
     hyper = np.zeros(S.N_HYPER)
     hyper[S.H_MOMENTUM] = settings.get("momentum", 0.0)
@@ -93,13 +94,13 @@ class FusedTrainer:
             np.array([layer.b_offset for layer in plan], dtype=np.int64))
         self.activations = activation_set(self.layers.acts)
         self.loss_code = loss_code = LOSS_CODES[model.loss]
-        weighted = weights is not None
+        self.weighted = weighted = weights is not None
         self.total_weight = float(np.sum(weights, dtype=np.float64)) if weighted else self.n
         w = weights if weighted else np.ones(1, dtype=dtype)
         if loss_code == CROSS_ENTROPY:
-            self.data = K.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), w, weighted)
+            self.data = K.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), w)
         else:
-            self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, w, weighted)
+            self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, w)
         self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs, weighted)
         self.params = K.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
         # 1 on the weights, 0 on the biases, for an optimizer that does not decay biases.
@@ -118,23 +119,24 @@ class FusedTrainer:
 
     def _optimizer_state(self):
         opt = self.model.optimizer
-        code, hyper = _hyper(opt)
+        rule, hyper = _hyper(opt)
         state = [opt.flat_state[name] for name in opt.state_names]
         backup = [opt.flat_backup[name] for name in opt.state_names]
         # Adam has two state vectors, SGD and RMSprop one (passed twice).
-        return K.OptimizerState(code, hyper, state[0], state[-1], backup[0], backup[-1],
-                                self.decayed)
+        return rule, K.OptimizerState(hyper, state[0], state[-1], backup[0], backup[-1],
+                                      self.decayed)
 
     def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):
         """As :meth:`LayerwiseTrainer.run`."""
         opt = self.model.optimizer
         shuffled = orders is not None
         order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
-        kernel = K.train_batches_for(self.loss_code, self.activations)
+        rule, opt_state = self._optimizer_state()
+        kernel = K.train_batches_for(self.loss_code, self.activations, rule, self.weighted)
         self._steps[0] = 0
         try:
             bad_epoch, bad_batch, bad_loss = kernel(
-                self.data, self.layers, self.params, self._optimizer_state(), self.batch,
+                self.data, self.layers, self.params, opt_state, self.batch,
                 self.model._rng, order_rows, shuffled, self.batch_size, batch_begin, batch_end,
                 np.asarray(lrs, dtype=np.float64), opt.iterations, loss_sums, correct,
                 self._steps)

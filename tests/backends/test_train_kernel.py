@@ -1,4 +1,5 @@
-"""The fused kernel is compiled per loss and per kind of activation, and holds nothing else."""
+"""The fused kernel is compiled per loss, kind of activation, update rule and weighting, and
+holds nothing else."""
 
 import json
 import os
@@ -12,6 +13,9 @@ from fastmlp.backends.codes import (
     IDENTITY,
     LEAKY_RELU,
     MSE,
+    OPT_ADAM,
+    OPT_RMSPROP,
+    OPT_SGD,
     RELU,
     SIGMOID,
     TANH,
@@ -25,18 +29,29 @@ def test_activation_set_has_one_bit_per_activation_and_none_for_identity():
     assert activation_set([TANH, SIGMOID]) == (1 << TANH) | (1 << SIGMOID)
 
 
+def _kernel(loss, activations, rule=OPT_ADAM, weighted=False):
+    return K.train_batches_for(loss, activation_set(activations), rule, weighted)
+
+
 def test_one_kernel_per_loss_and_per_kind_of_activation():
-    relu = K.train_batches_for(CROSS_ENTROPY, activation_set([RELU, IDENTITY]))
+    relu = _kernel(CROSS_ENTROPY, [RELU, IDENTITY])
     # ReLU, leaky ReLU and identity are cheap to compile: they share a kernel...
-    assert K.train_batches_for(CROSS_ENTROPY, activation_set([LEAKY_RELU])) is relu
-    assert K.train_batches_for(CROSS_ENTROPY, activation_set([IDENTITY])) is relu
+    assert _kernel(CROSS_ENTROPY, [LEAKY_RELU]) is relu
+    assert _kernel(CROSS_ENTROPY, [IDENTITY]) is relu
     # ...and sigmoid or tanh get the kernel that has every activation.
-    smooth = K.train_batches_for(CROSS_ENTROPY, activation_set([TANH]))
+    smooth = _kernel(CROSS_ENTROPY, [TANH])
     assert smooth is not relu
-    assert K.train_batches_for(CROSS_ENTROPY, activation_set([SIGMOID, RELU])) is smooth
-    assert K.train_batches_for(MSE, activation_set([RELU])) is not relu
-    assert (K.train_batches_for(BINARY_CROSS_ENTROPY, activation_set([RELU]))
-            is not K.train_batches_for(MSE, activation_set([RELU])))
+    assert _kernel(CROSS_ENTROPY, [SIGMOID, RELU]) is smooth
+    assert _kernel(MSE, [RELU]) is not relu
+    assert _kernel(BINARY_CROSS_ENTROPY, [RELU]) is not _kernel(MSE, [RELU])
+
+
+def test_one_kernel_per_update_rule_and_weighting():
+    adam = _kernel(CROSS_ENTROPY, [RELU])
+    assert _kernel(CROSS_ENTROPY, [RELU], OPT_ADAM, False) is adam
+    kernels = {_kernel(CROSS_ENTROPY, [RELU], rule, weighted)
+               for rule in (OPT_SGD, OPT_RMSPROP, OPT_ADAM) for weighted in (False, True)}
+    assert len(kernels) == 6
 
 
 # In a fresh process with an empty Numba cache (formulas loaded from a cache would show no
@@ -47,7 +62,7 @@ import json, sys
 import numpy as np
 import fastmlp
 from fastmlp.backends import _formulas as F
-loss, activation = sys.argv[1], sys.argv[2]
+loss, activation, optimizer, weighted = sys.argv[1:5]
 rng = np.random.default_rng(0)
 X = rng.random((64, 5), dtype=np.float32)
 y = rng.integers(0, 3, 64) if loss == "cross_entropy" else rng.random((64, 3), dtype=np.float32)
@@ -55,24 +70,27 @@ layer = {"relu": fastmlp.ReLU, "tanh": fastmlp.Tanh}[activation]()
 model = fastmlp.Sequential([fastmlp.Dense(5, 4), layer, fastmlp.Dense(4, 3)], loss=loss, seed=0)
 import warnings
 warnings.simplefilter("ignore")  # whether 64 random rows are learned is beside the point
-model.fit(X, y, epochs=1, batch_size=16, verbose=0)
+model.fit(X, y, epochs=1, batch_size=16, verbose=0, optimizer=optimizer,
+          sample_weight=rng.random(64) if weighted == "weighted" else None)
 compiled = {name: bool(getattr(F, name).signatures)
-            for name in ("softmax_row", "add_squared_errors", "bce_element", "sgd_element")}
+            for name in ("softmax_row", "add_squared_errors", "bce_element", "sgd_element",
+                         "rmsprop_element", "adam_element", "weight_sum")}
 print(json.dumps(compiled))
 """
 
 
-def _compiled_by_first_fit(tmp_path, loss, activation):
-    done = subprocess.run([sys.executable, "-c", _PROBE, loss, activation], check=True,
-                          capture_output=True, text=True, timeout=600,
+def _compiled_by_first_fit(tmp_path, loss, activation, optimizer="adam", weighted=""):
+    done = subprocess.run([sys.executable, "-c", _PROBE, loss, activation, optimizer, weighted],
+                          check=True, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)})
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    compiled = json.loads(done.stdout.strip().splitlines()[-1])
+    return {name for name, done in compiled.items() if done}
 
 
-def test_a_first_fit_compiles_its_own_loss_only(tmp_path):
-    cross_entropy = _compiled_by_first_fit(tmp_path / "a", "cross_entropy", "relu")
-    assert cross_entropy == {"softmax_row": True, "add_squared_errors": False,
-                             "bce_element": False, "sgd_element": True}
-    mse = _compiled_by_first_fit(tmp_path / "b", "mse", "tanh")
-    assert mse == {"softmax_row": False, "add_squared_errors": True, "bce_element": False,
-                   "sgd_element": True}
+def test_a_first_fit_compiles_its_own_loss_rule_and_weighting_only(tmp_path):
+    assert (_compiled_by_first_fit(tmp_path / "a", "cross_entropy", "relu")
+            == {"softmax_row", "adam_element"})
+    assert (_compiled_by_first_fit(tmp_path / "b", "mse", "tanh", "sgd", "weighted")
+            == {"add_squared_errors", "sgd_element", "weight_sum"})
+    assert (_compiled_by_first_fit(tmp_path / "c", "binary_cross_entropy", "relu", "rmsprop")
+            == {"bce_element", "rmsprop_element"})
