@@ -122,30 +122,30 @@ def _loss(out, labels, targets, weights, wsum, weighted, d, loss_code):
     return S.mse(out, targets, d, weights, wsum, weighted) / (wsum * k), 0
 
 
-def train_batches_for(loss_code, activations, rule, weighted):
-    """The fused kernel for one loss, set of activations, update rule and weighting.
+def train_batches_for(loss_code, activations, rule, weighted, dropout):
+    """The fused kernel for one loss, set of activations, update rule, weighting and dropout.
 
     ``loss_code`` and ``rule`` (``OPT_*``) come from :mod:`.codes`, ``activations`` from its
-    :func:`~.codes.activation_set`; ``weighted``: the fit has sample weights. These are
-    constants of the compiled kernel, so Numba drops the other losses and update rules, the
-    weighted (or unweighted) arithmetic, and sigmoid and tanh when absent, before typing them:
-    each costs compile time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the
-    weighting, measured). The cheap activations, dropout and unshuffled order (0.1 to 0.15 s
-    each) stay in every kernel: each constant multiplies the kernels a process may compile (a
-    test suite, or a user trying several optimizers, compiles each combination). Each kernel
-    is compiled once per process and cached on disk like every kernel (Numba keys the cache
-    on the constants).
+    :func:`~.codes.activation_set`; ``weighted``: the fit has sample weights; ``dropout``: some
+    layer has dropout. These are constants of the compiled kernel, so Numba drops the other
+    losses and update rules, the weighted (or unweighted) arithmetic, dropout when unused, and
+    sigmoid and tanh when absent, before typing them: each costs compile time (cold start,
+    issue 12: about 0.6 s for the rules, 0.45 s for the weighting, 0.1 s for dropout,
+    measured). The cheap activations and the unshuffled order (0.15 s) stay in every kernel:
+    each constant multiplies the kernels a process may compile (a test suite, or a user trying
+    several optimizers, compiles each combination). Each kernel is compiled once per process
+    and cached on disk like every kernel (Numba keys the cache on the constants).
     """
     smooth = bool(activations & (SIGMOID_BIT | TANH_BIT))
     return _kernel(int(loss_code), ALL_ACTIVATIONS if smooth else RELU_BIT | LEAKY_RELU_BIT,
-                   int(rule), bool(weighted))
+                   int(rule), bool(weighted), bool(dropout))
 
 
 # The step is written out in the kernel rather than called as inlined helpers (forward,
 # backward): Numba inlines a function by deep-copying its scope once per block, so each
 # level of nesting copied the steps inlined below it again (0.5 s of a cold start).
 @functools.cache
-def _kernel(loss_code, used, rule, weighted):
+def _kernel(loss_code, used, rule, weighted, dropout):
     @jit
     def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch_size,
                       batch_begin, batch_end, lrs, step, epoch_loss, epoch_correct, steps):
@@ -212,7 +212,7 @@ def _kernel(loss_code, used, rule, weighted):
                     a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
                     S.bias_activation(z, a, theta, b_off[l], acts[l], alphas[l], used)
                     a_prev = a
-                    if drops[l] > 0.0:
+                    if dropout and drops[l] > 0.0:
                         a_prev = S.matrix_at(work, batch.o_off[l], B, sizes[l + 1])
                         mask = S.matrix_at(work, batch.m_off[l], B, sizes[l + 1])
                         S.dropout(a, mask, a_prev, drops[l], rng)
@@ -231,7 +231,7 @@ def _kernel(loss_code, used, rule, weighted):
                     a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
                     mask = S.matrix_at(work, batch.m_off[l], B, sizes[l + 1])
                     S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], used, mask,
-                                                    drops[l] > 0.0, grad, b_off[l])
+                                                    dropout and drops[l] > 0.0, grad, b_off[l])
                     below = xb
                     if l > 0:
                         below = S.matrix_at(work, batch.o_off[l - 1], B, sizes[l])

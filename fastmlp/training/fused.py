@@ -132,7 +132,8 @@ class FusedTrainer:
         shuffled = orders is not None
         order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
         rule, opt_state = self._optimizer_state()
-        kernel = K.train_batches_for(self.loss_code, self.activations, rule, self.weighted)
+        kernel = K.train_batches_for(self.loss_code, self.activations, rule, self.weighted,
+                                     self.drops)
         self._steps[0] = 0
         try:
             bad_epoch, bad_batch, bad_loss = kernel(
