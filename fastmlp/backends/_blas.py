@@ -1,11 +1,11 @@
 """Matrix products for the Numba kernels: SciPy's BLAS ``sgemm``/``dgemm``, called directly.
 
-``gemm(a, trans_a, b, trans_b, out)`` computes ``out = op(a) @ op(b)`` where ``op`` transposes
-when its flag is true. Operands are C-contiguous and the transposes are flags, so every product
-of a kernel (``x @ W``, ``x.T @ dz``, ``dz @ W.T``) is one compiled specialisation per float type.
-``np.dot`` on transposed views compiled one per layout combination, three in a training step,
-about 0.6 s of a first ``fit``'s cold start. The library is the one Numba's ``np.dot`` calls
-(SciPy's OpenBLAS), with the same arguments, so the products round as before.
+``matmul(a, trans_a, b, trans_b, out)`` computes ``out = op(a) @ op(b)`` where ``op``
+transposes when its flag is true. Operands are C-contiguous and the transposes are flags, so
+every product of a kernel (``x @ W``, ``x.T @ dz``, ``dz @ W.T``) is one compiled function
+per float type. ``np.dot`` on transposed views compiled one per layout combination, three in a
+training step, about 0.6 s of a first ``fit``'s cold start. The library is the one Numba's
+``np.dot`` calls (SciPy's OpenBLAS), with the same arguments, so the products round as before.
 
 BLAS is column-major: a row-major ``(r, c)`` matrix is its ``(c, r)`` transpose there, so
 ``out = op(a) @ op(b)`` is computed as ``out.T = op(b).T @ op(a).T`` with the operands swapped.
@@ -66,9 +66,16 @@ def _xgemm(typingctx, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, l
     return types.void(*[types.voidptr] * 13, dtype), codegen
 
 
-def gemm(a, trans_a, b, trans_b, out):
-    """``out = op(a) @ op(b)`` through BLAS, for the Numba kernels; ``a``, ``b`` and ``out``
-    C-contiguous 2-d arrays of ``out``'s float type, shapes already checked by the caller.
+#: Below this many multiply-adds a product runs as a plain loop: calling BLAS costs ~0.2 µs,
+#: which dominates the products of tiny networks (XOR's are 8-16 multiply-adds).
+SMALL_GEMM = 2048
+
+
+def matmul(a, trans_a, b, trans_b, out):
+    """``out = op(a) @ op(b)``, ``op`` transposing where its flag is set: BLAS, or a plain loop
+    for tiny products. For the Numba kernels: ``a``, ``b`` and ``out`` are C-contiguous 2-d
+    arrays of ``out``'s float type, shapes already checked by the caller. The dense ops and the
+    fused kernel both multiply through here, so their products round the same way.
 
     Parameters
     ----------
@@ -82,30 +89,40 @@ def gemm(a, trans_a, b, trans_b, out):
 
 # An overload rather than a jitted function: Numba then types constant flags as plain bools
 # (``prefer_literal=False``), so a kernel's three products share one specialisation instead
-# of compiling one per combination of constants.
-@overload(gemm, prefer_literal=False, jit_options={"error_model": JIT_OPTIONS["error_model"]})
-def _gemm(a, trans_a, b, trans_b, out):
-    def call(a, trans_a, b, trans_b, out):
+# of compiling one per combination of constants. One function, loop and BLAS call together:
+# each compiled function costs a cold start about 0.2 s whatever its size.
+@overload(matmul, prefer_literal=False, jit_options={"error_model": JIT_OPTIONS["error_model"]})
+def _matmul(a, trans_a, b, trans_b, out):
+    def small_or_blas(a, trans_a, b, trans_b, out):
         m, n = out.shape
         k = a.shape[1]
         if trans_a:
             k = a.shape[0]
+        if m * k * n <= SMALL_GEMM:  # empty operands too: BLAS would refuse their strides
+            for i in range(m):
+                for j in range(n):
+                    acc = out.dtype.type(0)
+                    for p in range(k):
+                        if trans_a:
+                            x = a[p, i]
+                        else:
+                            x = a[i, p]
+                        if trans_b:
+                            w = b[j, p]
+                        else:
+                            w = b[p, j]
+                        acc += x * w
+                    out[i, j] = acc
+            return
         flag_a, flag_b = _NO_TRANSPOSE, _NO_TRANSPOSE
         if trans_a:
             flag_a = _TRANSPOSE
         if trans_b:
             flag_b = _TRANSPOSE
         one, zero = out.dtype.type(1), out.dtype.type(0)
-        if m == 0 or n == 0:
-            return
-        if k == 0:  # BLAS would refuse the leading dimensions of empty operands
-            for i in range(m):
-                for j in range(n):
-                    out[i, j] = zero
-            return
         ref = _by_reference
         # Column-major view: out.T (n x m) = op(b).T (n x k) @ op(a).T (k x m).
         _xgemm(ref(np.uint8(flag_b)), ref(np.uint8(flag_a)), ref(np.int32(n)), ref(np.int32(m)),
                ref(np.int32(k)), ref(one), _address(b), ref(np.int32(b.shape[1])), _address(a),
                ref(np.int32(a.shape[1])), ref(zero), _address(out), ref(np.int32(n)), out.dtype)
-    return call
+    return small_or_blas

@@ -17,11 +17,10 @@ Losses are accumulated in float64 and returned as a Python float.
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import overload
 
 from . import _formulas as F
-from ._blas import gemm
-from ._jit import JIT_OPTIONS, jit
+from ._blas import matmul
+from ._jit import jit
 from ._scalar_math import tanh
 
 
@@ -35,45 +34,6 @@ def first_bad_label(y, k):
 
 
 # --------------------------------------------------------------------------- dense
-
-#: Below this many multiply-adds a GEMM runs as a plain loop: calling BLAS costs ~0.2 µs,
-#: which dominates the products of tiny networks (XOR's are 8-16 multiply-adds).
-SMALL_GEMM = 2048
-
-
-def matmul(a, trans_a, b, trans_b, out):
-    """``out = op(a) @ op(b)``, ``op`` transposing where its flag is set; C-contiguous operands
-    (:func:`._blas.gemm`): BLAS, or a plain loop for tiny products. The dense ops and the fused
-    kernel both multiply through here, so their products round the same way. For kernels only
-    (an overload, like ``gemm``: constant flags do not multiply its specialisations)."""
-
-
-@overload(matmul, prefer_literal=False, jit_options={"error_model": JIT_OPTIONS["error_model"]})
-def _matmul(a, trans_a, b, trans_b, out):
-    def small_or_blas(a, trans_a, b, trans_b, out):
-        m, n = out.shape
-        k = a.shape[1]
-        if trans_a:
-            k = a.shape[0]
-        if m * k * n > SMALL_GEMM:
-            gemm(a, trans_a, b, trans_b, out)
-            return
-        for i in range(m):
-            for j in range(n):
-                acc = out.dtype.type(0)
-                for p in range(k):
-                    if trans_a:
-                        x = a[p, i]
-                    else:
-                        x = a[i, p]
-                    if trans_b:
-                        w = b[j, p]
-                    else:
-                        w = b[p, j]
-                    acc += x * w
-                out[i, j] = acc
-    return small_or_blas
-
 
 @jit
 def dense_forward(x, W, b, out):

@@ -31,8 +31,8 @@ import numpy as np
 
 from . import _formulas as F
 from . import _train_steps as S
+from ._blas import matmul
 from ._jit import jit, jit_inline
-from ._op_kernels import matmul
 from .codes import (
     ALL_ACTIVATIONS,
     BINARY_CROSS_ENTROPY,

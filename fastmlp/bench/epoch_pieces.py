@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from ..backends._op_kernels import matmul
+from ..backends._blas import matmul
 
 # The error model of the library's kernels: "python" would test every division for zero.
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
