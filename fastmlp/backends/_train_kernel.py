@@ -30,12 +30,12 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _formulas as F
+from . import _train_losses as L
 from . import _train_steps as S
 from ._blas import matmul
-from ._jit import jit, jit_inline
+from ._jit import jit
 from .codes import (
     ALL_ACTIVATIONS,
-    BINARY_CROSS_ENTROPY,
     CROSS_ENTROPY,
     LEAKY_RELU_BIT,
     RELU_BIT,
@@ -108,53 +108,38 @@ class Data(NamedTuple):
     weights: np.ndarray
 
 
-@jit_inline
-def _loss(out, labels, targets, weights, wsum, weighted, d, loss_code):
-    """Mean loss of the batch's output ``out (B, k)`` (weighted by ``weights (B,)``, whose
-    sum is ``wsum``, when ``weighted``; else ``wsum`` is ``B``) and its correct predictions;
-    writes the loss gradient into ``d (B, k)``."""
-    k = out.shape[1]
-    if loss_code == CROSS_ENTROPY:
-        total, correct = S.xent(out, labels, d, weights, wsum, weighted)
-        return total / wsum, correct
-    if loss_code == BINARY_CROSS_ENTROPY:
-        return S.bce(out, targets, d, weights, wsum, weighted) / (wsum * k), 0
-    return S.mse(out, targets, d, weights, wsum, weighted) / (wsum * k), 0
-
-
-def train_batches_for(loss_code, activations, rule, weighted, dropout, shuffled):
-    """The fused kernel for one loss, set of activations, update rule, weighting, dropout and
-    order of rows.
+def train_batches_for(loss_code, activations, rule, weighted, dropout):
+    """The fused kernel for one loss, set of activations, update rule, weighting and dropout.
 
     ``loss_code`` and ``rule`` (``OPT_*``) come from :mod:`.codes`, ``activations`` from its
     :func:`~.codes.activation_set`; ``weighted``: the fit has sample weights; ``dropout``: some
-    layer has dropout; ``shuffled``: rows are visited in a given order per epoch (else in
-    storage order). These are constants of the compiled kernel, so Numba drops the other
-    losses and update rules, the weighted (or unweighted) arithmetic, dropout when unused, the
-    other order, and sigmoid and tanh when absent, before typing them: each costs compile time
-    (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the weighting, 0.1-0.15 s for
-    dropout and for the order, measured). The cheap activations stay in every kernel: each
-    constant multiplies the kernels a process may compile (a test suite, or a user trying
-    several optimizers, compiles each combination). Each kernel is compiled once per process
-    and cached on disk like every kernel (Numba keys the cache on the constants).
+    layer has dropout. These are constants of the compiled kernel, so Numba drops the other
+    losses and update rules, the weighted (or unweighted) arithmetic, dropout when unused, and
+    sigmoid and tanh when absent, before typing them: each costs compile time (cold start,
+    issue 12: about 0.6 s for the rules, 0.45 s for the weighting, 0.1-0.3 s for dropout,
+    measured). The cheap activations and the row order (shuffled or not: 0.15 s, and twice
+    the kernels of a test suite) stay runtime arguments: each constant multiplies the kernels
+    a process may compile (a test suite, or a user trying several optimizers, compiles each
+    combination). Each kernel is compiled once per process and cached on disk like every
+    kernel (Numba keys the cache on the constants).
     """
     smooth = bool(activations & (SIGMOID_BIT | TANH_BIT))
     return _kernel(int(loss_code), ALL_ACTIVATIONS if smooth else RELU_BIT | LEAKY_RELU_BIT,
-                   int(rule), bool(weighted), bool(dropout), bool(shuffled))
+                   int(rule), bool(weighted), bool(dropout))
 
 
 # The step is written out in the kernel rather than called as inlined helpers (forward,
 # backward): Numba inlines a function by deep-copying its scope once per block, so each
 # level of nesting copied the steps inlined below it again (0.5 s of a cold start).
 @functools.cache
-def _kernel(loss_code, used, rule, weighted, dropout, shuffled):
+def _kernel(loss_code, used, rule, weighted, dropout):
     @jit
-    def train_batches(data, layers, params, opt, batch, rng, orders, batch_size, batch_begin,
-                      batch_end, lrs, step, epoch_loss, epoch_correct, steps):
+    def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch_size,
+                      batch_begin, batch_end, lrs, step, epoch_loss, epoch_correct, steps):
         """Run batches ``[batch_begin, batch_end)`` of each of ``len(lrs)`` epochs.
 
-        Epoch ``e`` visits rows in the order ``orders[e]`` in a ``shuffled`` kernel, else in
-        storage order, with learning rate ``lrs[e]``; ``step`` is the optimizer's step count so far.
+        Epoch ``e`` visits rows in the order ``orders[e]`` when ``shuffled``, else in storage
+        order, with learning rate ``lrs[e]``; ``step`` is the optimizer's step count so far.
         ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate the sample-weighted loss and the hits,
         ``steps[0]`` counts the updates made (in an array, so the caller reads it even when
         Ctrl-C interrupts the return). Dropout masks are drawn from ``rng``, the model's
@@ -221,8 +206,8 @@ def _kernel(loss_code, used, rule, weighted, dropout, shuffled):
 
                 # The loss, and its gradient into the last layer's d.
                 d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
-                loss, correct = _loss(a_prev, labels, targets, weights, wsum, weighted, d,
-                                      loss_code)
+                loss, correct = L.batch_loss(a_prev, labels, targets, weights, wsum, weighted, d,
+                                             loss_code)
                 if not math.isfinite(loss):
                     return e, b, loss
 

@@ -2,9 +2,8 @@
 
 Used by :mod:`._train_kernel`, which strings them into a step: bias + activation after each
 forward product, dropout, the activation derivative with the bias gradient before each
-backward product, softmax cross-entropy (or MSE, or sigmoid binary cross-entropy) forward
-and backward in one pass per row, and the optimizer update over the whole parameter vector.
-Every formula comes from :mod:`._formulas`.
+backward product, and the optimizer update over the whole parameter vector (the losses are
+in :mod:`._train_losses`). Every formula comes from :mod:`._formulas`.
 
 The steps are inlined into the kernel at Numba's level (``jit_inline``): each has one call site
 there, so inlining costs no retyping, it spares each step its own compiled module (built, then
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba.extending import overload
 
 from . import _formulas as F
@@ -173,94 +171,6 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
             d[i, j] = g
             if has_bias:
                 db[j] += g
-
-
-# The losses of a batch, with the op kernels' formulas. ``weighted``: ``w`` holds the batch's
-# sample weights (model dtype) and ``wsum`` their F.weight_sum (> 0); each row's loss counts
-# ``w_i`` times and the totals returned are then divided by ``wsum`` (times k) by the caller.
-# Unweighted, ``w`` is unused and ``wsum`` the batch size.
-
-
-@jit_inline
-def xent(logits, y, d, w, wsum, weighted):
-    """Softmax cross-entropy: returns (sum of per-row losses, correct argmaxes); writes
-    ``d = (softmax - onehot) / n``, as the reference's softmax_xent and its backward
-    (``w_i (softmax - onehot) / wsum`` when weighted)."""
-    dt = logits.dtype.type
-    n, k = logits.shape
-    nf = dt(wsum)
-    total, correct = 0.0, 0
-    one = dt(1)
-    for i in range(n):
-        wi = one
-        if weighted:
-            wi = w[i]
-        true_logit = logits[i, y[i]]
-        top, s = F.softmax_row(logits[i], d[i])
-        row = F.xent_from_softmax(s, true_logit, top)
-        best = 0
-        for j in range(1, k):
-            if logits[i, j] > logits[i, best]:
-                best = j
-        correct += best == y[i]
-        if weighted:
-            total += np.float64(wi) * row
-            for j in range(k):
-                d[i, j] = (wi * d[i, j]) / nf
-            d[i, y[i]] -= wi / nf
-        else:
-            total += row
-            for j in range(k):
-                d[i, j] = d[i, j] / nf
-            d[i, y[i]] -= one / nf
-    return total, correct
-
-
-@jit_inline
-def mse(pred, target, d, w, wsum, weighted):
-    """Mean squared error: returns the sum of squared errors; writes ``d = 2 (p - t) / (n k)``
-    (``(p - t) * (2 w_i / (wsum k))`` when weighted)."""
-    n, k = pred.shape
-    scale = pred.dtype.type(2 / (n * k))
-    total = 0.0
-    for i in range(n):
-        if weighted:
-            total += np.float64(w[i]) * F.add_squared_errors(0.0, pred[i], target[i])
-            scale = pred.dtype.type(2.0 * np.float64(w[i]) / (wsum * k))
-        else:
-            total = F.add_squared_errors(total, pred[i], target[i])
-        for j in range(k):
-            d[i, j] = (pred[i, j] - target[i, j]) * scale
-    return total
-
-
-@jit_inline
-def bce(logits, target, d, w, wsum, weighted):
-    """Sigmoid binary cross-entropy: returns the sum of the per-element losses; writes
-    ``d = (sigmoid(z) - t) / (n k)``, as the reference's sigmoid_bce and its backward
-    (``w_i (sigmoid(z) - t) / (wsum k)`` when weighted)."""
-    n, k = logits.shape
-    size = logits.dtype.type(wsum * k)
-    total = 0.0
-    one = logits.dtype.type(1)
-    for i in range(n):
-        wi = one
-        if weighted:
-            wi = w[i]
-        row = 0.0
-        for j in range(k):
-            z = logits[i, j]
-            loss = F.bce_element(z, target[i, j])
-            g = F.sigmoid(z) - target[i, j]
-            if weighted:
-                row += loss
-                d[i, j] = (wi * g) / size
-            else:
-                total += loss
-                d[i, j] = g / size
-        if weighted:
-            total += np.float64(wi) * row
-    return total
 
 
 @jit_inline

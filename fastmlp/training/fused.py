@@ -133,12 +133,12 @@ class FusedTrainer:
         order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
         rule, opt_state = self._optimizer_state()
         kernel = K.train_batches_for(self.loss_code, self.activations, rule, self.weighted,
-                                     self.drops, shuffled)
+                                     self.drops)
         self._steps[0] = 0
         try:
             bad_epoch, bad_batch, bad_loss = kernel(
                 self.data, self.layers, self.params, opt_state, self.batch,
-                self.model._rng, order_rows, self.batch_size, batch_begin, batch_end,
+                self.model._rng, order_rows, shuffled, self.batch_size, batch_begin, batch_end,
                 np.asarray(lrs, dtype=np.float64), opt.iterations, loss_sums, correct,
                 self._steps)
         finally:
