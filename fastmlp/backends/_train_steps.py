@@ -7,8 +7,8 @@ in :mod:`._train_losses`). Every formula comes from :mod:`._formulas`.
 
 The steps are inlined into the kernel at Numba's level (``jit_inline``): each has one call site
 there, so inlining costs no retyping, it spares each step its own compiled module (built, then
-optimised and linked again into the kernel's), and it lets the kernel's constant loss and
-activation set prune the branches inside them.
+optimised and linked again into the kernel's), and it lets the kernel's constants (the set
+of activations, the update rule) prune the branches inside them.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ import numba
 import numpy as np
 
 from ..backends._blas import matmul
+from ..backends._train_steps import copy_row
 
 # The error model of the library's kernels: "python" would test every division for zero.
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -144,9 +145,7 @@ def _gather(X, y, order, start, rows, steps, xb, yb):
     for s in range(steps):
         for i in range(rows):
             row = order[start + s * rows + i]
-            src, dst = X[row], xb[i]
-            for j in range(dst.shape[0]):  # as the fused kernel copies a row
-                dst[j] = src[j]
+            copy_row(X[row], xb[i])  # the fused kernel's own row copy
             yb[i] = y[row]
 
 
