@@ -15,8 +15,8 @@ The network arrives as a few named tuples of plain arrays (built by
 
 Around each GEMM (BLAS via SciPy into a preallocated view, :mod:`._blas`) everything is fused:
 bias + activation in one pass, the activation derivative with the bias gradient in one pass,
-softmax cross-entropy forward and backward in one pass per row, and the optimizer update over
-the whole parameter vector in one pass. Nothing is allocated per step. Every formula comes
+softmax cross-entropy forward and backward in one pass per row, and the optimizer update of
+each layer in one pass as soon as its backward products are done. Nothing is allocated per step. Every formula comes
 from :mod:`._formulas`, shared with the op kernels, so the numbers are those of the
 layer-by-layer path; the tests compare the two, non-finite inputs included.
 """
@@ -45,7 +45,7 @@ from .codes import (
 
 
 class Layers(NamedTuple):
-    """The layer plan as arrays; ``sizes`` is ``(L + 1,)``, the rest ``(L,)``."""
+    """The layer plan as arrays; ``sizes`` and ``p_off`` are ``(L + 1,)``, the rest ``(L,)``."""
 
     sizes: np.ndarray  # int64 widths, input first
     acts: np.ndarray  # int64 activation codes
@@ -53,6 +53,7 @@ class Layers(NamedTuple):
     drops: np.ndarray  # float64 dropout rates (0: none)
     w_off: np.ndarray  # int64 offsets of W in theta
     b_off: np.ndarray  # int64 offsets of b in theta, -1 without bias
+    p_off: np.ndarray  # int64 (L + 1,): layer l's W and b are theta[p_off[l]:p_off[l + 1]]
 
 
 class Params(NamedTuple):
@@ -153,7 +154,7 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         before this call.
         """
         X = data.X
-        sizes, acts, alphas, drops, w_off, b_off = layers
+        sizes, acts, alphas, drops, w_off, b_off, p_off = layers
         theta, grad, _ = params
         work = batch.work
         n_in = sizes[0]
@@ -211,7 +212,9 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 if not math.isfinite(loss):
                     return e, b, loss
 
-                # Backward: activation derivative with the bias gradient, then dW and dx.
+                # Backward: activation derivative with the bias gradient, then dW and dx, then
+                # the layer's update while its gradient (and for l > 0, W) is still in cache.
+                taken += 1
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
                     d = S.matrix_at(work, batch.d_off[l], B, sizes[l + 1])
                     z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
@@ -228,10 +231,8 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                         W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
                         matmul(d, False, W, True,
                                S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
-
-                # The update.
-                taken += 1
-                S.optimizer_step(params, opt, lrs[e], step + taken, rule)
+                    S.optimizer_step(params, opt, lrs[e], step + taken, rule, p_off[l],
+                                     p_off[l + 1])
                 steps[0] = taken
                 epoch_loss[e] += loss * wsum
                 epoch_correct[e] += correct

@@ -2,7 +2,7 @@
 
 Used by :mod:`._train_kernel`, which strings them into a step: bias + activation after each
 forward product, dropout, the activation derivative with the bias gradient before each
-backward product, and the optimizer update over the whole parameter vector (the losses are
+backward product, and the optimizer update of each layer's parameters (the losses are
 in :mod:`._train_losses`). Every formula comes from :mod:`._formulas`.
 
 The steps are inlined into the kernel at Numba's level (``jit_inline``): each has one call site
@@ -174,18 +174,24 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
 
 
 @jit_inline
-def optimizer_step(params, opt, lr, step, rule):
-    """One update of every parameter, with the reference ops' formulas; keeps the previous
-    parameters and state in the backups (same pass) so a non-finite loss can undo the step.
+def optimizer_step(params, opt, lr, step, rule, begin, end):
+    """One update of parameters ``[begin, end)`` (a layer's ``W`` and ``b``), with the reference
+    ops' formulas; keeps the previous parameters and state in the backups (same pass) so a
+    non-finite loss can undo the step. Every rule is elementwise, so updating the layers one
+    at a time gives the numbers of one pass over them all.
     Weight decay skips the elements where ``opt.decayed`` is 0 (biases), unless the rule
     decays every parameter (``hyper[H_DECAY_BIASES]``). ``rule``: the ``OPT_*`` code, a
     constant of the kernel, so the other rules are not compiled.
 
     Serial on purpose: a Numba parallel region here made a 784-128-10 epoch 25x slower, its
     threads spinning against OpenBLAS's on a 2-core machine."""
-    theta, grad, backup = params
-    s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
-    hyper, decayed = opt.hyper, opt.decayed
+    # Views of the span, so the loops index from 0: an index that is not provably
+    # non-negative pays a wrap-around check per element and does not vectorise.
+    theta, grad, backup = (params.theta[begin:end], params.grad[begin:end],
+                           params.backup[begin:end])
+    s1, s2 = opt.s1[begin:end], opt.s2[begin:end]
+    b1, b2 = opt.s1_backup[begin:end], opt.s2_backup[begin:end]
+    hyper, decayed = opt.hyper, opt.decayed[begin:end]
     dt = theta.dtype.type
     lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
