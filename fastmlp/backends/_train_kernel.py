@@ -16,9 +16,9 @@ The network arrives as a few named tuples of plain arrays (built by
 Around each GEMM (BLAS via SciPy into a preallocated view, :mod:`._blas`) everything is fused:
 bias + activation in one pass, the activation derivative with the bias gradient in one pass,
 softmax cross-entropy forward and backward in one pass per row, and the optimizer update of
-each layer in one pass as soon as its backward products are done. Nothing is allocated per step. Every formula comes
-from :mod:`._formulas`, shared with the op kernels, so the numbers are those of the
-layer-by-layer path; the tests compare the two, non-finite inputs included.
+each layer in one pass as soon as its backward products are done. Nothing is allocated per
+step. Every formula comes from :mod:`._formulas`, shared with the op kernels, so the numbers
+are those of the layer-by-layer path; the tests compare the two, non-finite inputs included.
 """
 
 from __future__ import annotations
