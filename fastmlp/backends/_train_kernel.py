@@ -155,14 +155,25 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         """
         X = data.X
         sizes, acts, alphas, drops, w_off, b_off, p_off = layers
-        theta, grad, _ = params
+        grad = params.grad
         work = batch.work
         n_in = sizes[0]
         n_layers = acts.shape[0]
         n = X.shape[0] // n_in
         taken = 0
+        bad_epoch, bad_batch, bad_loss = -1, -1, 0.0
         for e in range(lrs.shape[0]):
             for b in range(batch_begin, batch_end):
+                # The current parameters and state: the model's after an even number of
+                # updates in this call, the backups' after an odd one (optimizer_step).
+                even = taken % 2 == 0
+                theta = params.theta if even else params.backup
+                s1 = opt.s1 if even else opt.s1_backup
+                s2 = opt.s2 if even else opt.s2_backup
+                new_theta = params.backup if even else params.theta
+                new_s1 = opt.s1_backup if even else opt.s1
+                new_s2 = opt.s2_backup if even else opt.s2
+
                 # The batch: rows gathered in the epoch's order, or a view in storage order.
                 start = b * batch_size
                 B = min(batch_size, n - start)
@@ -210,7 +221,8 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 loss, correct = L.batch_loss(a_prev, labels, targets, weights, wsum, weighted, d,
                                              loss_code)
                 if not math.isfinite(loss):
-                    return e, b, loss
+                    bad_epoch, bad_batch, bad_loss = e, b, loss
+                    break
 
                 # Backward: activation derivative with the bias gradient, then dW and dx, then
                 # the layer's update while its gradient (and for l > 0, W) is still in cache.
@@ -231,11 +243,15 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                         W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
                         matmul(d, False, W, True,
                                S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
-                    S.optimizer_step(params, opt, lrs[e], step + taken, rule, p_off[l],
-                                     p_off[l + 1])
+                    S.optimizer_step(theta, s1, s2, new_theta, new_s1, new_s2, grad, opt,
+                                     lrs[e], step + taken, rule, p_off[l], p_off[l + 1])
                 steps[0] = taken
                 epoch_loss[e] += loss * wsum
                 epoch_correct[e] += correct
-        return -1, -1, 0.0
+            if bad_epoch >= 0:
+                break
+        if taken % 2 == 1:
+            S.swap_states(params, opt, rule)  # the latest back into the model's own arrays
+        return bad_epoch, bad_batch, bad_loss
 
     return train_batches

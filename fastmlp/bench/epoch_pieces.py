@@ -67,8 +67,8 @@ def epoch_operands(sizes, n, batch, seed=0):
     dict
         ``X (n, sizes[0])``, ``y (n,)``, ``order (n,)``, ``W`` / ``gW`` (tuples of
         ``(n_l, n_{l+1})``), ``b`` / ``gb`` (tuples of ``(n_{l+1},)``), the flat ``theta``,
-        ``grad``, ``backup``, ``m``, ``v`` (``(params,)``), and ``batches``: a list of
-        ``(rows, steps, BatchBuffers)``.
+        ``grad``, ``backup``, ``m``, ``v``, ``m_backup``, ``v_backup`` (``(params,)``), and
+        ``batches``: a list of ``(rows, steps, BatchBuffers)``.
     """
     rng = np.random.default_rng(seed)
 
@@ -85,7 +85,8 @@ def epoch_operands(sizes, n, batch, seed=0):
            "gb": tuple(np.zeros(b, np.float32) for _, b in pairs),
            "theta": normal(params, scale=0.05), "grad": normal(params, scale=1e-3),
            "backup": np.zeros(params, np.float32), "m": np.zeros(params, np.float32),
-           "v": np.zeros(params, np.float32), "batches": []}
+           "v": np.zeros(params, np.float32), "m_backup": np.zeros(params, np.float32),
+           "v_backup": np.zeros(params, np.float32), "batches": []}
     for rows, steps in ((batch, n // batch), (n % batch, 1 if n % batch else 0)):
         if steps:
             buffers = BatchBuffers(inputs=tuple(normal(rows, a) for a, _ in pairs),
@@ -197,19 +198,23 @@ def _relu_grad_bias_grad(d, z, gb, relu, steps):
 
 
 @_jit
-def _adam(theta, grad, backup, m, v, steps):
+def _adam(theta, grad, backup, m, v, m_backup, v_backup, steps):
+    # As the fused kernel: each step reads one set of parameters and moments and writes the
+    # other, so the set before the latest update is kept without a copy.
     b1, b2, lr, eps = np.float32(0.9), np.float32(0.999), np.float32(1e-3), np.float32(1e-8)
     for step in range(1, steps + 1):
+        even = step % 2 == 1
+        src, dst = (theta, backup) if even else (backup, theta)
+        m_src, m_dst = (m, m_backup) if even else (m_backup, m)
+        v_src, v_dst = (v, v_backup) if even else (v_backup, v)
         bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
         size = np.float32(1e-3 / (1.0 - 0.9 ** step))
         for i in range(theta.shape[0]):
-            p = theta[i]
-            backup[i] = p
             g = grad[i]
-            mi = b1 * m[i] + (np.float32(1) - b1) * g
-            vi = b2 * v[i] + (np.float32(1) - b2) * g * g
-            m[i], v[i] = mi, vi
-            theta[i] = p - size * mi / (math.sqrt(vi) / bc2 + eps)
+            mi = b1 * m_src[i] + (np.float32(1) - b1) * g
+            vi = b2 * v_src[i] + (np.float32(1) - b2) * g * g
+            m_dst[i], v_dst[i] = mi, vi
+            dst[i] = src[i] - size * mi / (math.sqrt(vi) / bc2 + eps)
     return lr
 
 
@@ -267,5 +272,5 @@ def piece_runners(ops):
     runners["activation grad + bias grad"] = each_batch(activation_grads)
     steps = sum(steps for _, steps, _ in ops["batches"])
     runners["adam"] = lambda: _adam(ops["theta"], ops["grad"], ops["backup"], ops["m"],
-                                    ops["v"], steps)
+                                    ops["v"], ops["m_backup"], ops["v_backup"], steps)
     return runners

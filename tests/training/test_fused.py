@@ -153,25 +153,32 @@ def test_the_issue_example_stops_at_the_same_step_with_finite_weights(monkeypatc
     assert str(runs[0][1]) == str(reference[1])
 
 
-def test_a_stop_restores_the_optimizer_state_of_that_step(monkeypatch):
+@pytest.mark.parametrize("bad_row", [20, 16, 8])
+@pytest.mark.parametrize("optimizer", ["adam-l2", "sgd-nesterov-wd", "rmsprop"])
+def test_a_stop_restores_the_optimizer_state_of_that_step(monkeypatch, bad_row, optimizer):
     """After a stop, the weights and the optimizer state are those of one and the same step:
-    training on the data before the bad batch gives both."""
+    training on the data before the bad batch gives both. The fused kernel alternates two
+    sets of parameters and state from update to update: stops after an odd (rows 20, 8) and an
+    even (row 16) number of updates in the call both find the right set."""
     X, y = _data("mse", n=32)
-    y[20, 0] = 1e200  # batch 6 of 8 (rows 20-23): its squared error overflows float64
+    y[bad_row, 0] = 1e200  # its squared error overflows float64
+    bad_step = bad_row // 4 + 1  # 1-based, batches of 4 in storage order
 
     def build():
         return MLP([6, 8, 3], loss="mse", dtype="float64", seed=0)
 
     for fused in (True, False):
-        model, outcome, opt = _train(monkeypatch, fused, build, X, y, Adam(1e-2), epochs=1,
-                                     batch_size=4, shuffle=False)
-        assert "the loss became inf at epoch 1, step 6" in str(outcome)
-        # The last finite loss, step 5's, was taken at the weights of update 4: those come
-        # back, with the optimizer state and step count of that moment.
-        clean, _, clean_opt = _train(monkeypatch, fused, build, X[:16], y[:16], Adam(1e-2),
+        model, outcome, opt = _train(monkeypatch, fused, build, X, y,
+                                     OPTIMIZERS[optimizer](), epochs=1, batch_size=4,
+                                     shuffle=False)
+        assert f"the loss became inf at epoch 1, step {bad_step}" in str(outcome)
+        # The last finite loss, the step before's, was taken at the weights of the update
+        # before it: those come back, with the optimizer state and step count of that moment.
+        clean, _, clean_opt = _train(monkeypatch, fused, build, X[:4 * (bad_step - 2)],
+                                     y[:4 * (bad_step - 2)], OPTIMIZERS[optimizer](),
                                      epochs=1, batch_size=4, shuffle=False)
         np.testing.assert_array_equal(model.flat_params, clean.flat_params)
-        assert opt.iterations == clean_opt.iterations == 4
+        assert opt.iterations == clean_opt.iterations == bad_step - 2
         for name in opt.state_names:
             np.testing.assert_array_equal(opt.flat_state[name], clean_opt.flat_state[name])
 
