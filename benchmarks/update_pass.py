@@ -101,9 +101,17 @@ def main(argv=None):
                   for _ in range(7)]
         for k in (3, 6):  # second moments are not negative
             np.abs(arrays[k], out=arrays[k])
-        times = {way.__name__: [] for way in ways}
+        # Like for like: after an even number of steps every way holds the same parameters
+        # and moments in theta, m and v (this also compiles them).
+        ends = []
         for way in ways:
-            way(*arrays, 2)  # compile
+            copies = [a.copy() for a in arrays]
+            way(*copies, 4)
+            ends.append(copies[:4])
+        for end in ends[1:]:
+            for got, want in zip(end, ends[0]):
+                np.testing.assert_array_equal(got, want)
+        times = {way.__name__: [] for way in ways}
         for _ in range(args.repeats):
             for way in ways:
                 start = time.perf_counter()
