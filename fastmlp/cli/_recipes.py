@@ -49,6 +49,10 @@ _IMAGES = Recipe(hidden=(256, 128), optimizer="adamw", lr=1e-3, weight_decay=0.0
 # 0.8952, 224-128 for 12 0.8941, dropout 0.1 on 192-128 0.8941. A one-epoch warm-up
 # (--schedule warmup-cosine) helped only at rates too high without it (11 epochs at 4e-3,
 # batch 256: 0.8938 against 0.8894), not at 2e-3 (192-128: 0.8958 against 0.8965).
+# On this recipe itself (seeds 0-2, median 0.8981): averaging the weights of the last 2, 3 or
+# 5 epochs gave 0.8977, 0.8971, 0.8975; inputs standardised to zero mean and unit variance,
+# 0.8967; each image mirrored left-right with probability 1/2 each epoch, 0.8941. The recipe
+# underfits rather than overfits at this budget, so regularising costs accuracy.
 _FAST_IMAGES = Recipe(hidden=(256, 128), optimizer="adamw", lr=3e-3, weight_decay=0.05,
                       epochs=18, batch_size=256)
 
