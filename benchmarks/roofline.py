@@ -2,6 +2,7 @@
 
     python benchmarks/roofline.py                          # 784-128-10 and 784-512-512-10
     python benchmarks/roofline.py --sizes 784-128-10 --repeats 9
+    python benchmarks/roofline.py --threads 1             # BLAS and Numba on one thread
 
 Everything runs in one process, interleaved, medians of --repeats (default 5); run it under
 the team's benchmark lock. The measurement is :func:`fastmlp.bench.roofline.run_roofline`;
@@ -9,8 +10,10 @@ the team's benchmark lock. The measurement is :func:`fastmlp.bench.roofline.run_
 """
 
 import argparse
+import contextlib
 import sys
 
+import fastmlp
 from fastmlp.bench.roofline import run_roofline
 
 
@@ -22,10 +25,16 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=128, help="rows per step (default: 128)")
     parser.add_argument("--n-train", type=int, default=None,
                         help="rows per epoch (default: all 60,000)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for BLAS and Numba, epoch and GEMMs alike (default: as "
+                             "set; on a shared two-core host one thread gives steadier times)")
     args = parser.parse_args(argv)
     try:
-        run_roofline(sizes=args.sizes, repeats=args.repeats, batch=args.batch,
-                     n_train=args.n_train, out=sys.stdout)
+        limit = (fastmlp.threads(args.threads) if args.threads is not None
+                 else contextlib.nullcontext())
+        with limit:
+            run_roofline(sizes=args.sizes, repeats=args.repeats, batch=args.batch,
+                         n_train=args.n_train, out=sys.stdout)
     except ValueError as err:
         parser.error(str(err))
 
