@@ -6,7 +6,10 @@ One job per module:
 - ``mnist_csv``: :func:`read_mnist_csv`, the Kaggle CSV layout.
 - ``sources``: file names, checksums, mirrors and folders of the MNIST-format datasets.
 - ``download``: checksum-verified, atomic downloads.
-- ``mnist``: :func:`load_mnist` / :func:`load_fashion_mnist` and the search order.
+- ``dataset_search``: :func:`locate`, the search order on disk, and
+  :class:`DatasetNotFoundError`.
+- ``mnist_checks``: what the files of an MNIST-format dataset must hold.
+- ``mnist``: :func:`load_mnist` / :func:`load_fashion_mnist` and :func:`download_dataset`.
 - ``toy``: :func:`load_digits` / :func:`load_iris`, shipped inside the package.
 - ``batching``: :func:`split`, :func:`one_hot`, :func:`batches`.
 
@@ -15,15 +18,10 @@ sample per row), float32 when ``scaled`` (the default) and ``y`` is int64.
 """
 
 from .batching import batches, one_hot, split
+from .dataset_search import DatasetNotFoundError, locate
 from .download import ChecksumError, DownloadError
 from .idx import IDXFormatError, read_idx, write_idx
-from .mnist import (
-    DatasetNotFoundError,
-    download_dataset,
-    load_fashion_mnist,
-    load_mnist,
-    locate,
-)
+from .mnist import download_dataset, load_fashion_mnist, load_mnist
 from .mnist_csv import CSVFormatError, read_mnist_csv
 from .sources import FASHION_MNIST_CLASSES, cache_dir
 from .toy import IRIS_CLASSES, IRIS_FEATURES, load_digits, load_iris

@@ -1,112 +1,30 @@
-"""Find, download and load MNIST and Fashion-MNIST.
+"""Load MNIST and Fashion-MNIST, downloading them first when they are nowhere on disk.
 
-The four IDX files are looked for, in order, in
-
-1. the ``path`` argument (a folder),
-2. ``$FASTMLP_DATA/<name>/``, then ``$FASTMLP_DATA/`` itself,
-3. the cache, ``$XDG_CACHE_HOME/fastmlp/<name>/`` (default ``~/.cache/fastmlp/<name>/``),
-4. the system folder (``/usr/share/datasets/<name>/``, where Debian's
-   ``dataset-fashion-mnist`` puts Fashion-MNIST),
-
-and the first folder holding all four wins. Failing that they are downloaded into the
-cache from the mirrors (checksums verified) unless ``download=False``.
+:func:`load_mnist` and :func:`load_fashion_mnist` look for the four IDX files
+(:mod:`fastmlp.data.dataset_search` has the search order), download them into the cache from
+the mirrors with their checksums verified (:func:`download_dataset`) unless
+``download=False``, read them, check what they hold (:mod:`fastmlp.data.mnist_checks`) and
+flatten and scale the images.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from . import sources
+from .dataset_search import (  # noqa: F401 (DatasetNotFoundError: public here too)
+    DatasetNotFoundError,
+    files_in,
+    locate,
+    not_found_error,
+)
 from .download import DEFAULT_TIMEOUT, DownloadError, check_timeout, fetch_from_mirrors
 from .idx import read_idx
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """A dataset is in none of the places looked, and could not be downloaded.
-
-    Attributes
-    ----------
-    looked : list of (str, str)
-        Every place looked, with what was found there.
-    """
-
-    def __init__(self, message, looked):
-        super().__init__(message)
-        self.looked = looked
-
-
-def _find_in(folder):
-    """Map each role to its file in ``folder``; return (found, missing stems)."""
-    found, missing = {}, []
-    for role, stem in sources.FILES.items():
-        for name in sources.local_names(stem):
-            candidate = folder / name
-            if candidate.is_file():
-                found[role] = candidate
-                break
-        else:
-            missing.append(stem)
-    return found, missing
-
-
-def _places(name, path):
-    """(label, folder or None, note) for every place, in search order."""
-    places = []
-    if path is not None:
-        places.append(("path argument", Path(path).expanduser(), None))
-    env = os.environ.get(sources.DATA_ENV, "").strip()
-    if env:
-        base = Path(env).expanduser()
-        places.append((f"${sources.DATA_ENV}/{name}", base / name, None))
-        places.append((f"${sources.DATA_ENV}", base, None))
-    else:
-        places.append((f"${sources.DATA_ENV}", None, "not set"))
-    places.append(("cache", sources.cache_dir(name), None))
-    places.append(("system folder", sources.SYSTEM_DIRS[name], None))
-    return places
-
-
-def locate(name, path=None):
-    """Find the four files of a dataset on disk, without downloading.
-
-    Parameters
-    ----------
-    name : {"mnist", "fashion-mnist"}
-    path : str or os.PathLike, optional
-        A folder to look in first.
-
-    Returns
-    -------
-    files : dict of str to pathlib.Path or None
-        ``train_images``, ``train_labels``, ``test_images``, ``test_labels`` to paths, or
-        None when no place holds all four.
-    looked : list of (str, str)
-        Each place looked (``"cache: /home/me/.cache/fastmlp/mnist"``) with what was there.
-    """
-    sources.check_name(name)
-    looked = []
-    for label, folder, note in _places(name, path):
-        where = f"{label}: {folder}" if folder is not None else label
-        if folder is None:
-            looked.append((where, note))
-            continue
-        if not folder.exists():
-            looked.append((where, "does not exist"))
-            continue
-        if not folder.is_dir():
-            looked.append((where, "is not a folder"))
-            continue
-        found, missing = _find_in(folder)
-        if not missing:
-            return found, looked + [(where, "found")]
-        detail = "no dataset files" if not found else "missing " + ", ".join(missing)
-        looked.append((where, detail))
-    return None, looked
+from .mnist_checks import IMAGE_SHAPE, N_CLASSES, check_split  # noqa: F401 (N_CLASSES too)
 
 
 def download_dataset(name, directory=None, *, mirrors=None, timeout=DEFAULT_TIMEOUT,
@@ -166,56 +84,6 @@ def download_dataset(name, directory=None, *, mirrors=None, timeout=DEFAULT_TIME
     return directory
 
 
-def _not_found(name, looked, mirrors, download):
-    title = sources.TITLES[name]
-    lines = [f"{title} was not found. Looked in, in order:"]
-    for i, (where, what) in enumerate(looked, 1):
-        lines.append(f"  {i}. {where}: " + what.replace("\n", "\n     "))
-    lines.append("To get the files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
-                 "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz, gzipped or not):")
-    if not download:
-        lines.append("  - allow downloading: pass download=True")
-    lines += [f"  - {hint}" for hint in sources.HOW_TO_GET[name]]
-    lines.append(f"  - put them in a folder and pass path=..., or set ${sources.DATA_ENV} to "
-                 f"that folder (or to its parent, naming the folder {name}/)")
-    if mirrors:
-        lines.append("  - or download them yourself from " + " or ".join(mirrors))
-    lines.append(f"  - or point ${sources.MIRROR_ENV[name]} at a mirror you can reach")
-    return DatasetNotFoundError("\n".join(lines), looked)
-
-
-#: What every MNIST-format dataset promises: 28x28 images, labels 0..9.
-IMAGE_SHAPE = (28, 28)
-N_CLASSES = 10
-
-
-def _check_split(images, labels, files, split, title):
-    """Raise unless the two files hold what the dataset promises, matching in length."""
-    image_file, label_file = files[split + "_images"], files[split + "_labels"]
-    if images.dtype != np.uint8 or labels.dtype != np.uint8:
-        raise ValueError(
-            f"{image_file} and {label_file} should hold unsigned bytes (IDX code 0x08), got "
-            f"{images.dtype} and {labels.dtype}; these are not MNIST-format files"
-        )
-    if images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(
-            f"{image_file} holds images of {images.shape[1]}x{images.shape[2]} pixels, but "
-            f"{title} images are 28x28; these are not {title} files (check the folder, or "
-            f"read other image files with fastmlp.data.read_idx)"
-        )
-    if len(images) != len(labels):
-        raise ValueError(
-            f"{image_file} holds {len(images)} images but {label_file} holds {len(labels)} "
-            "labels; the two files do not belong together"
-        )
-    if len(labels) and labels.max() >= N_CLASSES:
-        at = int(np.argmax(labels >= N_CLASSES))
-        raise ValueError(
-            f"{label_file} holds the label {labels[at]} (sample {at}), but {title} labels "
-            f"are 0..{N_CLASSES - 1}; the file is damaged or from another dataset"
-        )
-
-
 def _load(name, path, scaled, download, mirrors, timeout, progress):
     check_timeout(timeout)
     files, looked = locate(name, path)
@@ -226,11 +94,11 @@ def _load(name, path, scaled, download, mirrors, timeout, progress):
             download_dataset(name, target, mirrors=urls, timeout=timeout, progress=progress)
         except DownloadError as err:
             looked.append((f"download into {target}", str(err)))
-            raise _not_found(name, looked, urls, download) from err
-        files, _ = _find_in(target)
+            raise not_found_error(name, looked, urls, download) from err
+        files, _ = files_in(target)
     elif files is None:
         looked.append(("download", "skipped (download=False)"))
-        raise _not_found(name, looked, sources.mirrors_for(name, mirrors), download)
+        raise not_found_error(name, looked, sources.mirrors_for(name, mirrors), download)
     if path is not None and looked[0][1] != "found":
         warnings.warn(
             f"path={str(path)!r} does not hold {sources.TITLES[name]} "
@@ -241,7 +109,7 @@ def _load(name, path, scaled, download, mirrors, timeout, progress):
     for split in ("train", "test"):
         images = read_idx(files[f"{split}_images"], ndim=3)
         labels = read_idx(files[f"{split}_labels"], ndim=1)
-        _check_split(images, labels, files, split, sources.TITLES[name])
+        check_split(images, labels, files, split, sources.TITLES[name])
         X = images.reshape(len(images), math.prod(IMAGE_SHAPE))
         if scaled:
             X = X.astype(np.float32)

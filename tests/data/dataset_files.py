@@ -52,6 +52,13 @@ def write_dataset(folder, marker, *, style="gz"):
     return arrays
 
 
+def first_pixel(name, **kw):
+    """Load ``name`` without downloading and return the pixel ``write_dataset`` marked."""
+    loader = fd.load_mnist if name == "mnist" else fd.load_fashion_mnist
+    (X_train, _), _ = loader(scaled=False, download=False, **kw)
+    return int(X_train[0, 0])
+
+
 def gz_payloads(marker):
     """The four .gz files as bytes, plus their checksums, for serving over HTTP."""
     arrays = make_split_arrays(marker)
