@@ -5,10 +5,10 @@ range of batches of one or more epochs per call and report per-epoch sums; every
 is here, once: shuffling, learning rates, logs, callbacks, progress, and the stop when the
 loss or the weights stop being finite.
 
-Calls are kept short (about :data:`CALL_SECONDS` each, measured as training goes), so Ctrl-C,
-which Python can only act on between calls into compiled code, takes effect within a fraction
-of a second; a trainer never leaves half an update behind, and ``model.history`` keeps the
-epochs completed so far.
+Calls are kept short (about :data:`CALL_SECONDS` each, measured as training goes by a
+:class:`~.pacing.Pacer`), so Ctrl-C, which Python can only act on between calls into compiled
+code, takes effect within a fraction of a second; a trainer never leaves half an update
+behind, and ``model.history`` keeps the epochs completed so far.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from ..optim import Adam, get_optimizer
 from . import health
 from .fused import FusedTrainer, supports
 from .layerwise import LayerwiseTrainer
+from .pacing import Pacer
 
 #: Target duration of one trainer call: short enough for Ctrl-C to feel immediate, long
-#: enough that the per-call cost (well under a millisecond) is lost in the noise.
+#: enough that the per-call cost (well under a millisecond) is lost in the noise. Read by
+#: ``fit`` on every call, so setting it here changes the pacing of the next ``fit``.
 CALL_SECONDS = 0.1
 #: Whole runs go to the kernel in calls of several epochs only when an epoch is surely
 #: shorter than a call: rows x parameters below this is an epoch of at most ~1.2e9
@@ -142,7 +144,7 @@ def _epoch_by_epoch(model, trainer, initial_epoch, epochs, shuffling, validation
 
     ``epoch`` is the run's number (from ``initial_epoch``); the optimizer counts this call's.
     """
-    opt, pacer = model.optimizer, _Pacer(trainer.n_batches)
+    opt, pacer = model.optimizer, Pacer(trainer.n_batches, CALL_SECONDS)
     for epoch in range(initial_epoch, epochs):
         opt.start_epoch(epoch - initial_epoch)
         start = time.perf_counter()
@@ -200,7 +202,7 @@ def _whole_run(model, trainer, initial_epoch, epochs, shuffling, history):
 
     Epochs are counted here as this call's (from 0); ``initial_epoch`` only numbers them.
     """
-    opt, pacer = model.optimizer, _Pacer(trainer.n_batches)
+    opt, pacer = model.optimizer, Pacer(trainer.n_batches, CALL_SECONDS)
     first, epochs = 0, epochs - initial_epoch
     while first < epochs:
         count = min(pacer.chunk(False) // trainer.n_batches or 1, epochs - first)
@@ -254,27 +256,6 @@ def _log_epochs(model, history, first, done, sums, hits, trainer, seconds):
         logs["accuracy"] += (hits[:done] / trainer.n).tolist()
     logs["seconds"] += [seconds] * done
     history.epoch += range(first, first + done)
-
-
-class _Pacer:
-    """Chooses how many batches a trainer call runs, so that calls last about
-    :data:`CALL_SECONDS`, from the time per batch measured so far."""
-
-    def __init__(self, limit):
-        self.per_batch = None
-        self.limit = limit
-        self.first = max(1, min(limit, 8))
-
-    def chunk(self, with_progress):
-        if self.per_batch is None:
-            size = self.first  # the first call also compiles: keep it small
-        else:
-            size = max(1, int(CALL_SECONDS / max(self.per_batch, 1e-9)))
-        return size if not with_progress else min(size, max(1, self.limit // 50))
-
-    def measured(self, batches, seconds):
-        if batches:
-            self.per_batch = seconds / batches
 
 
 def _stop(trainer, what, epoch, step):

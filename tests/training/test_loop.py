@@ -126,14 +126,6 @@ def test_ctrl_c_leaves_the_weights_and_state_of_the_last_completed_step(backend,
                                       replayed.history["loss"][:logged])
 
 
-def test_calls_are_paced_to_a_fraction_of_a_second():
-    pacer = loop._Pacer(limit=1000)
-    assert pacer.chunk(False) == 8  # the first call also compiles: small
-    pacer.measured(8, 0.004)  # 0.5 ms per batch
-    assert pacer.chunk(False) == int(loop.CALL_SECONDS / 0.0005)
-    assert pacer.chunk(True) == 1000 // 50  # a progress bar moves at least 50 times
-
-
 def test_an_epoch_too_long_for_one_call_is_split_even_when_silent(monkeypatch):
     """verbose=0 runs whole epochs per call only when an epoch is surely short; a large
     epoch goes in paced calls of a few batches, so Ctrl-C is not left waiting for it."""
@@ -154,3 +146,21 @@ def test_an_epoch_too_long_for_one_call_is_split_even_when_silent(monkeypatch):
     assert calls[0] == (1, 0, 8)  # the first call: one epoch's first 8 of its 94 batches
     assert all(n_epochs == 1 for n_epochs, _, _ in calls)
     assert sum(end - begin for _, begin, end in calls) == 2 * 94
+
+
+def test_call_seconds_set_on_the_loop_paces_the_next_fit(monkeypatch):
+    """benchmarks/call_pacing.py sets ``loop.CALL_SECONDS``: fit reads it on every call."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 16)).astype(np.float32), rng.integers(0, 4, 300)
+    model = MLP([16, 8, 4], seed=0)
+    calls = []
+    run = loop.FusedTrainer.run
+
+    def recorded(self, lrs, orders, begin, end, *sums):
+        calls.append(end - begin)
+        return run(self, lrs, orders, begin, end, *sums)
+
+    monkeypatch.setattr(loop.FusedTrainer, "run", recorded)
+    monkeypatch.setattr(loop, "CALL_SECONDS", 0.0)
+    model.fit(X, y, epochs=1, batch_size=10, verbose=2)
+    assert calls == [8] + [1] * 22  # after the first call, one batch: as short as can be
