@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_fraction
-from ..backends import get_backend
-from ..layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from ..model import Sequential
-from ..optim import Optimizer, get_optimizer
-from ._support import (
+from ..._validation import check_fraction
+from ...backends import get_backend
+from ...layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from ...model import Sequential
+from ...optim import Optimizer, get_optimizer
+from .._support import (
     check_count,
     check_layout,
     features_to_rows,
