@@ -7,16 +7,8 @@ per *column* (``process_raw_single_input`` takes an ``(n_in, 1)`` column vector)
 activations) are keyword arguments that map onto the core. Convolution and pooling are not.
 """
 
-from .model import (
-    DEFAULT_LEARNING_RATES,
-    LEAKY_SLOPE,
-    Layer,
-    LayerSpec,
-    Model,
-    NetworkState,
-    NetworkTraining,
-    Training,
-)
+from .layers import LEAKY_SLOPE, Layer, LayerSpec
+from .model import DEFAULT_LEARNING_RATES, Model, NetworkState, NetworkTraining, Training
 
 __all__ = [
     "DEFAULT_LEARNING_RATES", "LEAKY_SLOPE", "Layer", "LayerSpec", "Model", "NetworkState",

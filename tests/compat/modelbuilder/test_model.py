@@ -1,8 +1,6 @@
 """fastmlp.compat.modelbuilder: Model and Layer's README example, one sample per column, the
 planned features mapped onto the core, and the arguments refused."""
 
-import math
-
 import numpy as np
 import pytest
 
@@ -95,17 +93,6 @@ def test_model_regression_output_uses_mean_squared_error(backend):
     out = model.process_raw_single_input(inputs)
     assert out.shape == (1, 64) and ((out > 0) & (out < 1)).all()
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
-
-
-def test_layer_functions_compute_their_activations():
-    z = np.array([[-1.0, 2.0], [0.5, -3.0]])
-    np.testing.assert_array_equal(Layer.reLu(z), np.maximum(z, 0))
-    np.testing.assert_allclose(Layer.leaky_reLu(z), np.where(z > 0, z, 0.01 * z))
-    np.testing.assert_allclose(Layer.sigmoid(z), 1 / (1 + np.exp(-z)))
-    np.testing.assert_allclose(Layer.tanh(z), np.tanh(z))
-    np.testing.assert_allclose(Layer.softmax(z).sum(axis=0), [1.0, 1.0])
-    np.testing.assert_allclose(Layer.softmax(np.array([[0.0], [math.log(3.0)]])),
-                               [[0.25], [0.75]])
 
 
 def test_model_add_layer_inserts_at_index():
