@@ -1,10 +1,9 @@
-"""``Model`` / ``Layer`` / ``NetworkTraining``: a network built layer by layer with ``add_layer``.
+"""``Model``: a network assembled layer by layer with ``add_layer``, trained with
+``train_model``, in the seed's layout (one sample per column) or the core's.
 
-The seed's API on top of a :class:`fastmlp.Sequential`. As in the seed, data has one sample
-per *column* (``process_raw_single_input`` takes an ``(n_in, 1)`` column vector);
-``layout="rows"`` switches to the core's one sample per row. The seed's planned features
-(Adam, RMSprop, batch size, learning-rate schedules, Xavier/He, dropout, L2, more
-activations) are keyword arguments that map onto the core. Convolution and pooling are not.
+The layers are checked against each other and built into a :class:`fastmlp.Sequential` on
+first use; :mod:`.layers` says what each layer is, :mod:`.training` how ``train_model``'s
+arguments map onto ``fit``. Convolution and pooling are not provided.
 """
 
 from __future__ import annotations
@@ -12,18 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...model import Sequential
-from ...optim import Optimizer, get_optimizer
-from .._support import (
-    check_count,
-    check_layout,
-    features_to_rows,
-    rows_to_layout,
-    targets_to_rows,
-)
+from .._support import check_count, check_layout, features_to_rows, rows_to_layout
 from .layers import Layer, LayerSpec
-
-#: Default learning rate of train_model per optimizer: plain SGD takes bigger steps.
-DEFAULT_LEARNING_RATES = {"sgd": 0.1, "adam": 0.01, "rmsprop": 0.01, "adamw": 0.01}
+from .training import NetworkTraining
 
 _NO_CONVOLUTION = ("fastmlp is a multilayer-perceptron library: convolution and pooling layers "
                    "are not provided. Flatten each image into a vector (X.reshape(len(X), -1)) "
@@ -37,61 +27,6 @@ class NetworkState:
     def __init__(self):
         self.input = None
         self.output = None
-
-
-class NetworkTraining:
-    """The training side of a :class:`Model`: runs ``fit`` on its core model.
-
-    ``neural_network`` is the model's :class:`NetworkState`, as in the seed.
-    """
-
-    def __init__(self, model):
-        self.model = model
-        self.neural_network = model.neural_network
-        self.history = None
-
-    def train(self, inputs, targets, epochs=1000, learning_rate=None, batch_size=None,
-              optimizer="sgd", lr_schedule=None, l2=0.0, momentum=0.0, shuffle=True,
-              verbose=False):
-        """Train the model; see :meth:`Model.train_model` for the parameters."""
-        owner = self.model
-        core = owner.model
-        X = features_to_rows(inputs, owner.n_in, owner.layout, "inputs")
-        y = targets_to_rows(targets, owner.n_out, owner.layout, "targets")
-        opt = _optimizer(optimizer, learning_rate, lr_schedule, l2, momentum)
-        self.history = core.fit(X, y, epochs=check_count(epochs, "epochs", 0),
-                                batch_size=batch_size, optimizer=opt, shuffle=shuffle,
-                                verbose=2 if verbose else 0)
-        self.neural_network.input = np.asarray(inputs)
-        self.neural_network.output = owner._outputs(X)
-        return self.history
-
-
-def _optimizer(optimizer, learning_rate, lr_schedule, l2, momentum):
-    if isinstance(optimizer, Optimizer):
-        if learning_rate is not None or lr_schedule is not None or l2 or momentum:
-            raise ValueError("pass learning_rate, lr_schedule, l2 and momentum either to the "
-                             "optimizer instance or to train_model, not both")
-        return optimizer
-    name = optimizer.lower() if isinstance(optimizer, str) else optimizer
-    get_optimizer(name)  # rejects unknown names, listing the valid ones
-    if learning_rate is not None and lr_schedule is not None:
-        raise ValueError("pass learning_rate or lr_schedule, not both (a schedule gives the "
-                         "learning rate of every epoch)")
-    if lr_schedule is not None and not callable(lr_schedule):
-        raise TypeError(f"lr_schedule must be a callable epoch -> learning rate, such as "
-                        f"fastmlp.StepDecay(0.1, step_size=100), got {lr_schedule!r}")
-    lr = lr_schedule if lr_schedule is not None else learning_rate
-    if lr is None:
-        lr = DEFAULT_LEARNING_RATES[name]
-    kwargs = {"lr": lr, "weight_decay": l2}
-    if momentum:
-        if name != "sgd":
-            raise ValueError(f"momentum applies to optimizer='sgd', not {name!r}")
-        kwargs["momentum"] = momentum
-    if name == "adamw" and not l2:
-        kwargs.pop("weight_decay")  # keep AdamW's own default decay
-    return get_optimizer(name, **kwargs)
 
 
 class Model:
@@ -264,7 +199,3 @@ class Model:
 
     def __repr__(self):
         return f"Model({self.n_in}, {self.n_out}, layers={self.layers!r})"
-
-
-#: The seed's README imports ``Training``.
-Training = NetworkTraining
