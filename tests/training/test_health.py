@@ -99,34 +99,6 @@ def test_with_sample_weights_the_start_is_weighted_and_chance_is_not_judged(back
     assert history.warning is None
 
 
-def test_the_progress_bar_shows_the_weighted_running_loss(backend, monkeypatch):
-    import fastmlp.training.loop as loop
-
-    shown = []
-
-    class Bar:
-        n = 0
-
-        def update(self, k):
-            self.n += k
-
-        def set_postfix(self, loss, refresh):
-            shown.append(float(loss))
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(loop, "_progress", lambda *args: Bar())
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(200, 5)).astype(np.float32)
-    y = rng.integers(0, 2, 200)
-    weights = rng.random(200) * 4
-    model = MLP([5, 4, 2], backend=backend, seed=0)
-    history = model.fit(X, y, epochs=1, batch_size=20, verbose=1, sample_weight=weights)
-    # The last running value is the epoch's weighted mean loss (printed to 4 decimals).
-    assert shown[-1] == pytest.approx(history.history["loss"][0], abs=5e-5)
-
-
 def test_the_starting_loss_is_the_reference_ops_loss_and_the_backend_is_kept(backend, digits):
     """The baseline runs on the NumPy reference ops (no inference kernel compiled for it) and
     leaves the model on its own backend, also when evaluating fails."""

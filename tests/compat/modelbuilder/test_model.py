@@ -1,16 +1,10 @@
-"""fastmlp.compat.modelbuilder: Model and Layer's README example, one sample per column, the
-planned features mapped onto the core, and the arguments refused."""
-
-import math
+"""fastmlp.compat.modelbuilder.model: Model and Layer's README example, one sample per column,
+the core network built from the layers added, and the layers refused."""
 
 import numpy as np
 import pytest
 
-from fastmlp import Adam, RMSprop, StepDecay
 from fastmlp.compat import Layer, Model
-
-XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
-XOR_LABELS = np.array([0, 1, 1, 0])
 
 
 def test_model_identity_readme_example(backend, capsys):
@@ -62,27 +56,6 @@ def test_model_layout_is_one_sample_per_column():
         model.train_model(inputs.T, labels)
 
 
-def test_model_planned_features_map_onto_the_core():
-    model = Model(4, 4, seed=0)
-    model.add_layer(4, 16, 0, activation=Layer.leaky_reLu, init="xavier", dropout=0.2)
-    model.add_layer(16, 4, 1, activation=Layer.softmax)
-    schedule = StepDecay(0.05, step_size=100)
-    history = model.train_model(np.eye(4), np.arange(4), epochs=300, optimizer="adam",
-                                lr_schedule=schedule, l2=1e-4, batch_size=2)
-    core = model.model
-    assert [type(layer).__name__ for layer in core.layers] == [
-        "Dense", "LeakyReLU", "Dropout", "Dense", "Softmax"]
-    assert core.layers[0].init == "xavier" and core.layers[2].p == 0.2
-    assert isinstance(core.optimizer, Adam)
-    assert core.optimizer.lr is schedule and core.optimizer.weight_decay == 1e-4
-    assert core.optimizer.iterations == 300 * 2  # batches of 2 out of 4 samples
-    assert history.history["loss"][-1] < history.history["loss"][0]
-    model.train_model(np.eye(4), np.arange(4), epochs=1, optimizer="rmsprop")
-    assert isinstance(core.optimizer, RMSprop) and core.optimizer.lr == 0.01
-    model.train_model(np.eye(4), np.arange(4), epochs=1, momentum=0.9)
-    assert core.optimizer.momentum == 0.9 and core.optimizer.lr == 0.1
-
-
 def test_model_regression_output_uses_mean_squared_error(backend):
     rng = np.random.default_rng(0)
     inputs = rng.uniform(-1, 1, size=(2, 64))
@@ -95,17 +68,6 @@ def test_model_regression_output_uses_mean_squared_error(backend):
     out = model.process_raw_single_input(inputs)
     assert out.shape == (1, 64) and ((out > 0) & (out < 1)).all()
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
-
-
-def test_layer_functions_compute_their_activations():
-    z = np.array([[-1.0, 2.0], [0.5, -3.0]])
-    np.testing.assert_array_equal(Layer.reLu(z), np.maximum(z, 0))
-    np.testing.assert_allclose(Layer.leaky_reLu(z), np.where(z > 0, z, 0.01 * z))
-    np.testing.assert_allclose(Layer.sigmoid(z), 1 / (1 + np.exp(-z)))
-    np.testing.assert_allclose(Layer.tanh(z), np.tanh(z))
-    np.testing.assert_allclose(Layer.softmax(z).sum(axis=0), [1.0, 1.0])
-    np.testing.assert_allclose(Layer.softmax(np.array([[0.0], [math.log(3.0)]])),
-                               [[0.25], [0.75]])
 
 
 def test_model_add_layer_inserts_at_index():
@@ -138,7 +100,7 @@ def test_model_rejects_inconsistent_layers(layers, match):
         model.model  # noqa: B018 (building the core model is what raises)
 
 
-def test_model_rejects_bad_add_layer_and_train_arguments():
+def test_model_rejects_bad_add_layer_arguments():
     model = Model(2, 2)
     with pytest.raises(ValueError, match="leaves a gap"):
         model.add_layer(2, 2, 1)
@@ -147,14 +109,3 @@ def test_model_rejects_bad_add_layer_and_train_arguments():
     model.add_layer(2, 2, 0, activation=Layer.softmax, dropout=0.5)
     with pytest.raises(ValueError, match="output layer"):
         model.model  # noqa: B018
-    model = Model(2, 2)
-    model.add_layer(2, 2, 0, activation=Layer.softmax)
-    data, labels = XOR_X.T, XOR_LABELS
-    with pytest.raises(ValueError, match="unknown optimizer"):
-        model.train_model(data, labels, optimizer="lbfgs")
-    with pytest.raises(ValueError, match="not both"):
-        model.train_model(data, labels, learning_rate=0.1, lr_schedule=StepDecay(0.1, 10))
-    with pytest.raises(ValueError, match="momentum"):
-        model.train_model(data, labels, optimizer="adam", momentum=0.9)
-    with pytest.raises(ValueError, match="not both"):
-        model.train_model(data, labels, optimizer=Adam(0.01), learning_rate=0.1)

@@ -1,138 +1,24 @@
-"""``Model`` / ``Layer`` / ``NetworkTraining``: a network built layer by layer with ``add_layer``.
+"""``Model``: a network assembled layer by layer with ``add_layer``, trained with
+``train_model``, in the seed's layout (one sample per column) or the core's.
 
-The seed's API on top of a :class:`fastmlp.Sequential`. As in the seed, data has one sample
-per *column* (``process_raw_single_input`` takes an ``(n_in, 1)`` column vector);
-``layout="rows"`` switches to the core's one sample per row. The seed's planned features
-(Adam, RMSprop, batch size, learning-rate schedules, Xavier/He, dropout, L2, more
-activations) are keyword arguments that map onto the core. Convolution and pooling are not.
+The layers are checked against each other and built into a :class:`fastmlp.Sequential` on
+first use; :mod:`.layers` says what each layer is, :mod:`.training` how ``train_model``'s
+arguments map onto ``fit``. Convolution and pooling are not provided.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_fraction
-from ..backends import get_backend
-from ..layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from ..model import Sequential
-from ..optim import Optimizer, get_optimizer
-from ._support import (
-    check_count,
-    check_layout,
-    features_to_rows,
-    rows_to_layout,
-    targets_to_rows,
-)
-
-# The activation functions below run the reference ops, in float64.
-_REFERENCE = get_backend("numpy")
-#: Leaky-ReLU slope of ``Layer.leaky_reLu`` (the core's default).
-LEAKY_SLOPE = 0.01
-#: Default learning rate of train_model per optimizer: plain SGD takes bigger steps.
-DEFAULT_LEARNING_RATES = {"sgd": 0.1, "adam": 0.01, "rmsprop": 0.01, "adamw": 0.01}
+from ...model import Sequential
+from .._support import check_count, check_layout, features_to_rows, rows_to_layout
+from .layers import Layer, LayerSpec
+from .training import NetworkTraining
 
 _NO_CONVOLUTION = ("fastmlp is a multilayer-perceptron library: convolution and pooling layers "
                    "are not provided. Flatten each image into a vector (X.reshape(len(X), -1)) "
                    "and use fully connected layers, or use a library with convolutions "
                    "(e.g. PyTorch) for image models.")
-
-
-def _apply(op, z, *args):
-    z = np.asarray(z, dtype=np.float64)
-    out = np.empty_like(z)
-    op(z, *args, out)
-    return out
-
-
-class Layer:
-    """The activation functions, under the seed's names; pass one as ``activation=``.
-
-    Each is also an ordinary function of an array. ``Layer.softmax`` normalises each
-    *column*, since the seed keeps one sample per column.
-    """
-
-    @staticmethod
-    def reLu(z):
-        """``max(z, 0)``."""
-        return _apply(_REFERENCE.relu_forward, z)
-
-    @staticmethod
-    def leaky_reLu(z):
-        """``z`` above 0, ``0.01 z`` below (:data:`LEAKY_SLOPE`)."""
-        return _apply(_REFERENCE.leaky_relu_forward, z, LEAKY_SLOPE)
-
-    @staticmethod
-    def sigmoid(z):
-        """Logistic ``1 / (1 + exp(-z))``."""
-        return _apply(_REFERENCE.sigmoid_forward, z)
-
-    @staticmethod
-    def tanh(z):
-        """Hyperbolic tangent."""
-        return _apply(_REFERENCE.tanh_forward, z)
-
-    @staticmethod
-    def softmax(z):
-        """Softmax of each column of ``z`` (a 1-D ``z`` is one column)."""
-        z = np.asarray(z, dtype=np.float64)
-        columns = z.reshape(len(z), -1)
-        out = np.empty_like(columns.T)
-        _REFERENCE.softmax_forward(np.ascontiguousarray(columns.T), out)
-        return out.T.reshape(z.shape)
-
-    @staticmethod
-    def linear(z):
-        """The identity: no activation (a regression output)."""
-        return np.asarray(z, dtype=np.float64).copy()
-
-
-# The functions above as the core layers they stand for; names work too.
-_ACTIVATIONS = {
-    Layer.reLu: ReLU, Layer.leaky_reLu: lambda: LeakyReLU(LEAKY_SLOPE), Layer.sigmoid: Sigmoid,
-    Layer.tanh: Tanh, Layer.softmax: Softmax, Layer.linear: None,
-}
-_NAMES = {"relu": Layer.reLu, "leaky_relu": Layer.leaky_reLu, "sigmoid": Layer.sigmoid,
-          "tanh": Layer.tanh, "softmax": Layer.softmax, "linear": Layer.linear}
-
-
-def _resolve_activation(activation):
-    if activation is None:
-        return Layer.linear
-    if isinstance(activation, str) and activation.lower() in _NAMES:
-        return _NAMES[activation.lower()]
-    if callable(activation) and activation in _ACTIVATIONS:
-        return activation
-    raise ValueError(f"unknown activation {activation!r}; use Layer.reLu, Layer.leaky_reLu, "
-                     f"Layer.sigmoid, Layer.tanh, Layer.softmax, Layer.linear (or None), or "
-                     f"one of the names {', '.join(repr(n) for n in _NAMES)}")
-
-
-class LayerSpec:
-    """One ``add_layer`` call: a fully connected layer, its activation and options."""
-
-    def __init__(self, n_in, n_out, activation, init, dropout):
-        self.n_in = check_count(n_in, "n_in", 1)
-        self.n_out = check_count(n_out, "n_out", 1)
-        self.activation = _resolve_activation(activation)
-        self.init = init
-        self.dropout = check_fraction(dropout, "dropout")
-
-    def core_layers(self, last):
-        """The core layers for this spec; ``last`` is True for the output layer."""
-        factory = _ACTIVATIONS[self.activation]
-        init = self.init
-        if init is None:
-            init = "he" if self.activation in (Layer.reLu, Layer.leaky_reLu) else "xavier"
-        layers = [Dense(self.n_in, self.n_out, init=init)]
-        if factory is not None:
-            layers.append(factory())
-        if self.dropout and not last:
-            layers.append(Dropout(self.dropout))
-        return layers
-
-    def __repr__(self):
-        return (f"LayerSpec({self.n_in}, {self.n_out}, activation={self.activation.__name__}, "
-                f"init={self.init!r}, dropout={self.dropout})")
 
 
 class NetworkState:
@@ -141,61 +27,6 @@ class NetworkState:
     def __init__(self):
         self.input = None
         self.output = None
-
-
-class NetworkTraining:
-    """The training side of a :class:`Model`: runs ``fit`` on its core model.
-
-    ``neural_network`` is the model's :class:`NetworkState`, as in the seed.
-    """
-
-    def __init__(self, model):
-        self.model = model
-        self.neural_network = model.neural_network
-        self.history = None
-
-    def train(self, inputs, targets, epochs=1000, learning_rate=None, batch_size=None,
-              optimizer="sgd", lr_schedule=None, l2=0.0, momentum=0.0, shuffle=True,
-              verbose=False):
-        """Train the model; see :meth:`Model.train_model` for the parameters."""
-        owner = self.model
-        core = owner.model
-        X = features_to_rows(inputs, owner.n_in, owner.layout, "inputs")
-        y = targets_to_rows(targets, owner.n_out, owner.layout, "targets")
-        opt = _optimizer(optimizer, learning_rate, lr_schedule, l2, momentum)
-        self.history = core.fit(X, y, epochs=check_count(epochs, "epochs", 0),
-                                batch_size=batch_size, optimizer=opt, shuffle=shuffle,
-                                verbose=2 if verbose else 0)
-        self.neural_network.input = np.asarray(inputs)
-        self.neural_network.output = owner._outputs(X)
-        return self.history
-
-
-def _optimizer(optimizer, learning_rate, lr_schedule, l2, momentum):
-    if isinstance(optimizer, Optimizer):
-        if learning_rate is not None or lr_schedule is not None or l2 or momentum:
-            raise ValueError("pass learning_rate, lr_schedule, l2 and momentum either to the "
-                             "optimizer instance or to train_model, not both")
-        return optimizer
-    name = optimizer.lower() if isinstance(optimizer, str) else optimizer
-    get_optimizer(name)  # rejects unknown names, listing the valid ones
-    if learning_rate is not None and lr_schedule is not None:
-        raise ValueError("pass learning_rate or lr_schedule, not both (a schedule gives the "
-                         "learning rate of every epoch)")
-    if lr_schedule is not None and not callable(lr_schedule):
-        raise TypeError(f"lr_schedule must be a callable epoch -> learning rate, such as "
-                        f"fastmlp.StepDecay(0.1, step_size=100), got {lr_schedule!r}")
-    lr = lr_schedule if lr_schedule is not None else learning_rate
-    if lr is None:
-        lr = DEFAULT_LEARNING_RATES[name]
-    kwargs = {"lr": lr, "weight_decay": l2}
-    if momentum:
-        if name != "sgd":
-            raise ValueError(f"momentum applies to optimizer='sgd', not {name!r}")
-        kwargs["momentum"] = momentum
-    if name == "adamw" and not l2:
-        kwargs.pop("weight_decay")  # keep AdamW's own default decay
-    return get_optimizer(name, **kwargs)
 
 
 class Model:
@@ -368,7 +199,3 @@ class Model:
 
     def __repr__(self):
         return f"Model({self.n_in}, {self.n_out}, layers={self.layers!r})"
-
-
-#: The seed's README imports ``Training``.
-Training = NetworkTraining

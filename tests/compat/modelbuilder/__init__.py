@@ -1,0 +1,1 @@
+"""Tests of fastmlp.compat.modelbuilder, one file per module."""
