@@ -1,11 +1,18 @@
-"""Matrix products for the Numba kernels: SciPy's BLAS ``sgemm``/``dgemm``, called directly.
+"""Matrix products for the Numba kernels: BLAS ``sgemm``/``dgemm``, called directly.
 
 ``matmul(a, trans_a, b, trans_b, out)`` computes ``out = op(a) @ op(b)`` where ``op``
 transposes when its flag is true. Operands are C-contiguous and the transposes are flags, so
 every product of a kernel (``x @ W``, ``x.T @ dz``, ``dz @ W.T``) is one compiled function
 per float type. ``np.dot`` on transposed views compiled one per layout combination, three in a
-training step, about 0.6 s of a first ``fit``'s cold start. The library is the one Numba's
-``np.dot`` calls (SciPy's OpenBLAS), with the same arguments, so the products round as before.
+training step, about 0.6 s of a first ``fit``'s cold start.
+
+The library is NumPy's own OpenBLAS when NumPy ships one (its wheels do), else SciPy's, the
+one Numba's ``np.dot`` calls. NumPy's, because ``np.dot`` is what a user could call and
+the floor the roofline benchmark measures (issue 12): its OpenBLAS build was 5-7 % faster on
+the epoch's products at one thread, and a process whose products all go to one library keeps
+one pool of BLAS threads: at two threads, products on one library right after products on
+the other ran at half speed, the first library's idle threads still spinning on the second
+core (measured, docs/benchmarks.md).
 
 BLAS is column-major: a row-major ``(r, c)`` matrix is its ``(c, r)`` transpose there, so
 ``out = op(a) @ op(b)`` is computed as ``out.T = op(b).T @ op(a).T`` with the operands swapped.
@@ -13,6 +20,10 @@ Scalars go by reference through stack slots; nothing is allocated.
 """
 
 from __future__ import annotations
+
+import ctypes
+import os
+import sys
 
 import numpy as np
 from llvmlite import binding, ir
@@ -25,12 +36,53 @@ from ._jit import JIT_OPTIONS
 _VOID_P = ir.IntType(8).as_pointer()
 _NO_TRANSPOSE, _TRANSPOSE = ord("N"), ord("T")
 
+# NumPy's OpenBLAS has 64-bit integers and prefixed names; SciPy's has 32-bit integers.
+# Integers go by reference, in 64-bit slots: on a little-endian machine a routine that reads
+# 32 bits from such a slot reads the same value (sizes are far below 2**31), so the compiled
+# code is the same whichever library is bound, and a kernel cached on disk stays valid when
+# the library changes (NumPy upgraded, say). On a big-endian machine: SciPy's, 32-bit slots.
+_WIDE_SLOTS = sys.byteorder == "little"
+_INDEX = np.int64 if _WIDE_SLOTS else np.int32
+_NUMPY_ROUTINES = {"sgemm": "scipy_sgemm_64_", "dgemm": "scipy_dgemm_64_"}
+
+
+def _numpy_blas():
+    """The routines of NumPy's own OpenBLAS, ``{"sgemm": address, "dgemm": address}``, or
+    None when NumPy has none of its own (built against a system BLAS, MKL, Accelerate)."""
+    if not _WIDE_SLOTS:
+        return None
+    folder = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.startswith("libscipy_openblas64_"))
+    except OSError:
+        return None
+    for name in names:
+        try:
+            library = ctypes.CDLL(os.path.join(folder, name))  # loaded already: NumPy's
+            return {routine: ctypes.cast(getattr(library, symbol), ctypes.c_void_p).value
+                    for routine, symbol in _NUMPY_ROUTINES.items()}
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def _scipy_blas():
+    return {name: get_cython_function_address("scipy.linalg.cython_blas", name)
+            for name in ("sgemm", "dgemm")}
+
+
+#: Which library the kernels multiply with: "numpy" or "scipy".
+_addresses = _numpy_blas()
+LIBRARY = "numpy" if _addresses is not None else "scipy"
+if _addresses is None:
+    _addresses = _scipy_blas()
+
 # The routines are linked by name, as Numba links its own helpers: compiled code that held
 # their addresses could not be cached on disk (the addresses change from process to process).
 # The names are bound here, on import, before any kernel is compiled or loaded from the cache.
 _ROUTINES = {types.float32: "fastmlp_sgemm", types.float64: "fastmlp_dgemm"}
 for _name, _symbol in (("sgemm", "fastmlp_sgemm"), ("dgemm", "fastmlp_dgemm")):
-    binding.add_symbol(_symbol, get_cython_function_address("scipy.linalg.cython_blas", _name))
+    binding.add_symbol(_symbol, _addresses[_name])
 
 
 @intrinsic
@@ -54,8 +106,8 @@ def _address(typingctx, array):
 @intrinsic
 def _xgemm(typingctx, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, dtype):
     """BLAS ``?gemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)``, Fortran
-    style (every argument a pointer, integers 32-bit: SciPy's BLAS is LP64), for the float
-    type ``dtype``."""
+    style (every argument a pointer; integers in ``_INDEX`` slots), for the float type
+    ``dtype``."""
     symbol = _ROUTINES[dtype.dtype]
 
     def codegen(context, builder, signature, args):
@@ -122,7 +174,7 @@ def _matmul(a, trans_a, b, trans_b, out):
         one, zero = out.dtype.type(1), out.dtype.type(0)
         ref = _by_reference
         # Column-major view: out.T (n x m) = op(b).T (n x k) @ op(a).T (k x m).
-        _xgemm(ref(np.uint8(flag_b)), ref(np.uint8(flag_a)), ref(np.int32(n)), ref(np.int32(m)),
-               ref(np.int32(k)), ref(one), _address(b), ref(np.int32(b.shape[1])), _address(a),
-               ref(np.int32(a.shape[1])), ref(zero), _address(out), ref(np.int32(n)), out.dtype)
+        _xgemm(ref(np.uint8(flag_b)), ref(np.uint8(flag_a)), ref(_INDEX(n)), ref(_INDEX(m)),
+               ref(_INDEX(k)), ref(one), _address(b), ref(_INDEX(b.shape[1])), _address(a),
+               ref(_INDEX(a.shape[1])), ref(zero), _address(out), ref(_INDEX(n)), out.dtype)
     return small_or_blas
