@@ -13,9 +13,9 @@ threads, and with another split the partial sums add up in another order. Traini
         model.fit(X, y, epochs=3)
 
 It caps every BLAS library loaded in the process (NumPy's and SciPy's: the Numba kernels
-multiply through SciPy's BLAS) with threadpoolctl, and Numba's own thread pool, which only
-the numerical gradients use (each coordinate on one thread, so their values do not depend
-on the count). :func:`thread_counts` reports the counts in effect, for a run's log.
+multiply through NumPy's own when it has one, else SciPy's) with threadpoolctl, and Numba's
+own thread pool, which only the numerical gradients use (each coordinate on one thread, so
+their values do not depend on the count). :func:`thread_counts` reports the counts in effect, for a run's log.
 Setting ``OPENBLAS_NUM_THREADS`` (or ``MKL_NUM_THREADS``, ``OMP_NUM_THREADS``) before
 Python starts pins BLAS for a whole process instead.
 """
@@ -31,7 +31,8 @@ __all__ = ["thread_counts", "threads"]
 
 
 def _load_blas():
-    """Load SciPy's BLAS, which the Numba kernels call, so that the limits reach it too."""
+    """Load SciPy's BLAS, which the Numba kernels call when NumPy has no OpenBLAS of its own
+    (and Numba's ``np.dot`` always), so that the limits reach it too."""
     import scipy.linalg.cython_blas  # noqa: F401  (imported for its side effect)
 
 

@@ -7,7 +7,7 @@ epoch's worth of that piece and nothing else:
 
 - the GEMMs through NumPy's ``np.dot`` into preallocated outputs (forward products, weight
   gradients, input gradients below the first layer), one Python call per product;
-- the same GEMMs as the fused kernel issues them (its ``matmul``: SciPy's BLAS called from
+- the same GEMMs as the fused kernel issues them (its ``matmul``: the same BLAS called from
   ``@njit`` with transpose flags);
 - the gather of shuffled rows, bias + ReLU, softmax cross-entropy forward and backward, the
   ReLU derivative with the bias gradient, and an Adam pass over every parameter, each a small

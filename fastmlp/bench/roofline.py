@@ -8,7 +8,7 @@
 - the same epoch's GEMMs alone: every forward product, weight gradient and input gradient
   below the first layer, same shapes and threads, preallocated outputs, through NumPy's
   ``np.dot`` (:mod:`~fastmlp.bench.epoch_pieces`);
-- the rest, piece by piece: the GEMMs as the fused kernel issues them (SciPy's BLAS with
+- the rest, piece by piece: the GEMMs as the fused kernel issues them (BLAS called with
   transpose flags) over the plain ones, the gather, bias + activation, the loss, the activation
   gradients, the optimizer; what none of them explains is calls, hand-offs and caches.
 
@@ -131,7 +131,7 @@ def format_roofline(result):
 
     numba_gemms = sum(med[f"numba {g}"] for g in GEMM_GROUPS)
     rest = med["epoch"] - gemms
-    pieces = {"GEMMs as the kernel issues them (SciPy's BLAS, transpose flags), "
+    pieces = {"GEMMs as the kernel issues them (BLAS called with transpose flags), "
               "over the above": numba_gemms - gemms}
     pieces.update({name if name != "adam" else "Adam, one pass over every parameter":
                    med[name] for name in REST})
