@@ -70,7 +70,10 @@ def alternating_sets(theta, grad, m, v, backup, m_backup, v_backup, steps):
 
 @numba.njit(error_model="numpy")
 def no_backups(theta, grad, m, v, backup, m_backup, v_backup, steps):
-    """The floor: update in place, keep nothing."""
+    """The floor: update in place, keep nothing.
+
+    Its own loop, not ``_adam(theta, grad, m, v, theta, m, v, step)``: with the same arrays
+    as input and output the loop does not vectorise (8x slower, measured)."""
     for step in range(1, steps + 1):
         bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
         size = np.float32(1e-3 / (1.0 - 0.9 ** step))
