@@ -80,8 +80,20 @@ def _interrupt_after(seconds):
     return timer
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own Ctrl-C handler for the test, as at a terminal: a process started in the
+    background by a non-interactive shell inherits SIGINT ignored, and Python then installs
+    no handler (the Ctrl-C test failed, and hung before its epochs were finite, under such a
+    launcher)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
-def test_ctrl_c_leaves_the_weights_and_state_of_the_last_completed_step(backend, monkeypatch):
+def test_ctrl_c_leaves_the_weights_and_state_of_the_last_completed_step(backend, monkeypatch,
+                                                                         ctrl_c_raises):
     """Interrupted mid-run, the model holds exactly the weights that many steps give, with the
     optimizer's state and step count of that step, and the History so far."""
     rng = np.random.default_rng(0)
