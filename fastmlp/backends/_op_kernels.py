@@ -2,7 +2,7 @@
 
 Kernels never validate or allocate: the wrappers in ``numba_ops`` do both. The arithmetic
 comes from :mod:`._formulas`, shared with the fused training kernel and the numerical-gradient
-kernel. GEMMs are :func:`matmul` (BLAS via SciPy, :mod:`._blas`) on C-contiguous operands with
+kernel. GEMMs are :func:`matmul` (BLAS, :mod:`._blas`) on C-contiguous operands with
 transpose flags (``x.T @ dz`` is ``matmul(x, True, dz, False, dW)``, no copy); everything
 around a GEMM (bias, column sums) is fused into one pass over its output.
 

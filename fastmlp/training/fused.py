@@ -84,8 +84,8 @@ def _layer_spans(plan, n_params):
     spans = [0]
     for layer in plan:
         size = layer.n_in * layer.n_out + (layer.n_out if layer.b_offset >= 0 else 0)
-        starts = {layer.w_offset, layer.b_offset if layer.b_offset >= 0 else layer.w_offset}
-        if min(starts) != spans[-1]:
+        start = min(layer.w_offset, layer.b_offset) if layer.b_offset >= 0 else layer.w_offset
+        if start != spans[-1]:
             raise RuntimeError("the fused trainer needs each layer's parameters stored "
                                "together, layer after layer; this model's are not")
         spans.append(spans[-1] + size)
