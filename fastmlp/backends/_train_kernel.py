@@ -13,12 +13,12 @@ The network arrives as a few named tuples of plain arrays (built by
   ``o`` and the gradient ``d`` flowing down, at the offsets given) and the gathered targets;
 - :class:`Data`: the training set and the loss code.
 
-Around each GEMM (BLAS into a preallocated view, :mod:`._blas`) everything is fused:
+Around each GEMM (BLAS via SciPy into a preallocated view, :mod:`._blas`) everything is fused:
 bias + activation in one pass, the activation derivative with the bias gradient in one pass,
-softmax cross-entropy forward and backward in one pass per row, and the optimizer update of
-each layer in one pass as soon as its backward products are done. Nothing is allocated per
-step. Every formula comes from :mod:`._formulas`, shared with the op kernels, so the numbers
-are those of the layer-by-layer path; the tests compare the two, non-finite inputs included.
+softmax cross-entropy forward and backward in one pass per row, and the optimizer update over
+the whole parameter vector in one pass. Nothing is allocated per step. Every formula comes
+from :mod:`._formulas`, shared with the op kernels, so the numbers are those of the
+layer-by-layer path; the tests compare the two, non-finite inputs included.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from .codes import (
 
 
 class Layers(NamedTuple):
-    """The layer plan as arrays; ``sizes`` and ``p_off`` are ``(L + 1,)``, the rest ``(L,)``."""
+    """The layer plan as arrays; ``sizes`` is ``(L + 1,)``, the rest ``(L,)``."""
 
     sizes: np.ndarray  # int64 widths, input first
     acts: np.ndarray  # int64 activation codes
@@ -53,7 +53,6 @@ class Layers(NamedTuple):
     drops: np.ndarray  # float64 dropout rates (0: none)
     w_off: np.ndarray  # int64 offsets of W in theta
     b_off: np.ndarray  # int64 offsets of b in theta, -1 without bias
-    p_off: np.ndarray  # int64 (L + 1,): layer l's W and b are theta[p_off[l]:p_off[l + 1]]
 
 
 class Params(NamedTuple):
@@ -154,26 +153,15 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         before this call.
         """
         X = data.X
-        sizes, acts, alphas, drops, w_off, b_off, p_off = layers
-        grad = params.grad
+        sizes, acts, alphas, drops, w_off, b_off = layers
+        theta, grad, _ = params
         work = batch.work
         n_in = sizes[0]
         n_layers = acts.shape[0]
         n = X.shape[0] // n_in
         taken = 0
-        bad_epoch, bad_batch, bad_loss = -1, -1, 0.0
         for e in range(lrs.shape[0]):
             for b in range(batch_begin, batch_end):
-                # The current parameters and state: the model's after an even number of
-                # updates in this call, the backups' after an odd one (optimizer_step).
-                even = taken % 2 == 0
-                theta = params.theta if even else params.backup
-                s1 = opt.s1 if even else opt.s1_backup
-                s2 = opt.s2 if even else opt.s2_backup
-                new_theta = params.backup if even else params.theta
-                new_s1 = opt.s1_backup if even else opt.s1
-                new_s2 = opt.s2_backup if even else opt.s2
-
                 # The batch: rows gathered in the epoch's order, or a view in storage order.
                 start = b * batch_size
                 B = min(batch_size, n - start)
@@ -221,12 +209,9 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 loss, correct = L.batch_loss(a_prev, labels, targets, weights, wsum, weighted, d,
                                              loss_code)
                 if not math.isfinite(loss):
-                    bad_epoch, bad_batch, bad_loss = e, b, loss
-                    break
+                    return e, b, loss
 
-                # Backward: activation derivative with the bias gradient, then dW and dx, then
-                # the layer's update while its gradient (and for l > 0, W) is still in cache.
-                taken += 1
+                # Backward: activation derivative with the bias gradient, then dW and dx.
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
                     d = S.matrix_at(work, batch.d_off[l], B, sizes[l + 1])
                     z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
@@ -243,15 +228,13 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                         W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
                         matmul(d, False, W, True,
                                S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
-                    S.optimizer_step(theta, s1, s2, new_theta, new_s1, new_s2, grad, opt,
-                                     lrs[e], step + taken, rule, p_off[l], p_off[l + 1])
+
+                # The update.
+                taken += 1
+                S.optimizer_step(params, opt, lrs[e], step + taken, rule)
                 steps[0] = taken
                 epoch_loss[e] += loss * wsum
                 epoch_correct[e] += correct
-            if bad_epoch >= 0:
-                break
-        if taken % 2 == 1:
-            S.swap_states(params, opt, rule)  # the latest back into the model's own arrays
-        return bad_epoch, bad_batch, bad_loss
+        return -1, -1, 0.0
 
     return train_batches

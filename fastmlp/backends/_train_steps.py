@@ -2,7 +2,7 @@
 
 Used by :mod:`._train_kernel`, which strings them into a step: bias + activation after each
 forward product, dropout, the activation derivative with the bias gradient before each
-backward product, and the optimizer update of each layer's parameters (the losses are
+backward product, and the optimizer update over the whole parameter vector (the losses are
 in :mod:`._train_losses`). Every formula comes from :mod:`._formulas`.
 
 The steps are inlined into the kernel at Numba's level (``jit_inline``): each has one call site
@@ -24,7 +24,6 @@ from .codes import (
     IDENTITY,
     LEAKY_RELU,
     LEAKY_RELU_BIT,
-    OPT_ADAM,
     OPT_RMSPROP,
     OPT_SGD,
     RELU,
@@ -175,45 +174,39 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
 
 
 @jit_inline
-def optimizer_step(theta, s1, s2, new_theta, new_s1, new_s2, grad, opt, lr, step, rule, begin,
-                   end):
-    """One update of parameters ``[begin, end)`` (a layer's ``W`` and ``b``) with the reference
-    ops' formulas: reads the parameters and state ``theta, s1, s2``, writes the updated ones
-    to ``new_theta, new_s1, new_s2`` (``s2`` is ``s1`` again except for Adam). The kernel
-    alternates the two sets (the model's and the backups) from step to step, so the state
-    before the latest update stays where a non-finite loss can put it back, without copying
-    it: an update writes three vectors instead of six. Every rule is elementwise, so updating
-    the layers one at a time gives the numbers of one pass over them all.
+def optimizer_step(params, opt, lr, step, rule):
+    """One update of every parameter, with the reference ops' formulas; keeps the previous
+    parameters and state in the backups (same pass) so a non-finite loss can undo the step.
     Weight decay skips the elements where ``opt.decayed`` is 0 (biases), unless the rule
     decays every parameter (``hyper[H_DECAY_BIASES]``). ``rule``: the ``OPT_*`` code, a
     constant of the kernel, so the other rules are not compiled.
 
     Serial on purpose: a Numba parallel region here made a 784-128-10 epoch 25x slower, its
     threads spinning against OpenBLAS's on a 2-core machine."""
-    # Views of the span, so the loops index from 0: an index that is not provably
-    # non-negative pays a wrap-around check per element and does not vectorise.
-    th, g, m1 = theta[begin:end], grad[begin:end], s1[begin:end]
-    out, out1 = new_theta[begin:end], new_s1[begin:end]
-    hyper, decayed = opt.hyper, opt.decayed[begin:end]
-    dt = th.dtype.type
+    theta, grad, backup = params
+    s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
+    hyper, decayed = opt.hyper, opt.decayed
+    dt = theta.dtype.type
     lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
     every = hyper[H_DECAY_BIASES] != 0.0
     if rule == OPT_SGD:
         momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
         use_momentum = hyper[H_MOMENTUM] != 0.0
-        for i in range(th.shape[0]):
+        for i in range(theta.shape[0]):
+            backup[i], b1[i] = theta[i], s1[i]
             decay = use_wd and (every or decayed[i] != 0)
-            out[i], out1[i] = F.sgd_element(th[i], g[i], m1[i], lr_, momentum, nesterov, wd,
-                                            decay, use_momentum)
+            theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov,
+                                            wd, decay, use_momentum)
     elif rule == OPT_RMSPROP:
         rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
         eps = dt(hyper[H_EPS])
-        for i in range(th.shape[0]):
+        for i in range(theta.shape[0]):
+            backup[i], b1[i] = theta[i], s1[i]
             decay = use_wd and (every or decayed[i] != 0)
-            out[i], out1[i] = F.rmsprop_element(th[i], g[i], m1[i], lr_, rho, c, eps, wd, decay)
+            theta[i], s1[i] = F.rmsprop_element(theta[i], grad[i], s1[i], lr_, rho, c, eps, wd,
+                                                decay)
     else:
-        m2, out2 = s2[begin:end], new_s2[begin:end]
         beta1, c1 = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
         beta2, c2 = dt(hyper[H_DECAY2]), dt(1.0 - hyper[H_DECAY2])
         eps = dt(hyper[H_EPS])
@@ -223,24 +216,9 @@ def optimizer_step(theta, s1, s2, new_theta, new_s1, new_s2, grad, opt, lr, step
         # wrapper; Numba's ``**`` with an int exponent multiplies and rounds differently.
         step_size = dt(lr / (1.0 - math.pow(hyper[H_DECAY1], float(step))))
         bc2_sqrt = dt(math.sqrt(1.0 - math.pow(hyper[H_DECAY2], float(step))))
-        for i in range(th.shape[0]):
+        for i in range(theta.shape[0]):
+            backup[i], b1[i], b2[i] = theta[i], s1[i], s2[i]
             decay = use_wd and (every or decayed[i] != 0)
-            out[i], out1[i], out2[i] = F.adam_element(
-                th[i], g[i], m1[i], m2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt, eps,
+            theta[i], s1[i], s2[i] = F.adam_element(
+                theta[i], grad[i], s1[i], s2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt, eps,
                 wd, decay and not decoupled, shrink, decay and decoupled)
-
-
-@jit_inline
-def swap_states(params, opt, rule):
-    """Exchange the model's parameters and state with the backups, element by element: after
-    an odd number of alternating updates the latest ones are in the backups."""
-    _swap(params.theta, params.backup)
-    _swap(opt.s1, opt.s1_backup)
-    if rule == OPT_ADAM:
-        _swap(opt.s2, opt.s2_backup)  # Adam's own; the others pass s1 again
-
-
-@jit_inline
-def _swap(a, b):
-    for i in range(a.shape[0]):
-        a[i], b[i] = b[i], a[i]

@@ -168,7 +168,7 @@ def compile_times(events):
     return times
 
 
-def compile_profile(top=15, timeout=900, out=sys.stdout):
+def compile_profile(top=15, timeout=900, out=None):
     """Profile a cold first ``fit`` (784-128-10, Adam) in a fresh process; print the top.
 
     Parameters
@@ -176,7 +176,7 @@ def compile_profile(top=15, timeout=900, out=sys.stdout):
     top : int
         Functions to list, by exclusive compile time.
     timeout : float
-    out : file-like
+    out : file-like, optional
 
     Returns
     -------
@@ -185,6 +185,7 @@ def compile_profile(top=15, timeout=900, out=sys.stdout):
     times : dict
         :func:`compile_times` of its compile events.
     """
+    out = out or sys.stdout  # looked up per call: tests swap sys.stdout
     with tempfile.TemporaryDirectory(prefix="fastmlp-numba-cache-") as cache_dir:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
         try:
