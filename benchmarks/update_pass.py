@@ -4,11 +4,14 @@
     python benchmarks/update_pass.py --repeats 9
 
 A non-finite loss puts back the parameters and Adam moments of the step before, so the fused
-kernel keeps them. It used to copy all three vectors into their backups in the update's pass
-(read 4 vectors, write 6); it now reads one set and writes the other, alternating from step
-to step (read 4, write 3). This times one epoch's worth of updates (469 steps) of both, same
-formulas as the kernel's Adam, in one process, interleaved, medians of --repeats; and, as
-the floor, the same update keeping nothing. Run it under the team's benchmark lock.
+kernel keeps them: it copies all three vectors into their backups in the update's pass (read
+4 vectors, write 6). Reading one set and writing the other, alternating from step to step,
+writes 3; it was measured here (0.83x the copy's time for 784-512-512-10) and in the kernel,
+where choosing the arrays per step lengthened the first compilation by 0.3 s (the cold start
+of issue 12), so the kernel kept the copy. This times one epoch's worth of updates (469
+steps) of both, same formulas as the kernel's Adam, in one process, interleaved, medians of
+--repeats; and, as the floor, the same update keeping nothing. Run it under the team's
+benchmark lock.
 """
 
 from __future__ import annotations

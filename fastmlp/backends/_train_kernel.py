@@ -13,7 +13,7 @@ The network arrives as a few named tuples of plain arrays (built by
   ``o`` and the gradient ``d`` flowing down, at the offsets given) and the gathered targets;
 - :class:`Data`: the training set and the loss code.
 
-Around each GEMM (BLAS via SciPy into a preallocated view, :mod:`._blas`) everything is fused:
+Around each GEMM (BLAS into a preallocated view, :mod:`._blas`) everything is fused:
 bias + activation in one pass, the activation derivative with the bias gradient in one pass,
 softmax cross-entropy forward and backward in one pass per row, and the optimizer update over
 the whole parameter vector in one pass. Nothing is allocated per step. Every formula comes

@@ -182,7 +182,11 @@ def optimizer_step(params, opt, lr, step, rule):
     constant of the kernel, so the other rules are not compiled.
 
     Serial on purpose: a Numba parallel region here made a 784-128-10 epoch 25x slower, its
-    threads spinning against OpenBLAS's on a 2-core machine."""
+    threads spinning against OpenBLAS's on a 2-core machine. Copying the backups costs three
+    more vector writes per element than taking turns between the two sets (the wide net's
+    update pass: 182 against 151 ms an epoch, ``benchmarks/update_pass.py``), but the kernel
+    then picks its arrays per step, which made its first compilation 0.3 s longer (issue 12's
+    cold start): the copy stays."""
     theta, grad, backup = params
     s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
     hyper, decayed = opt.hyper, opt.decayed

@@ -199,22 +199,19 @@ def _relu_grad_bias_grad(d, z, gb, relu, steps):
 
 @_jit
 def _adam(theta, grad, backup, m, v, m_backup, v_backup, steps):
-    # As the fused kernel: each step reads one set of parameters and moments and writes the
-    # other, so the set before the latest update is kept without a copy.
+    # As the fused kernel: the parameters and moments before each update are copied into the
+    # backups in the update's own pass (read 4 vectors, write 6).
     b1, b2, lr, eps = np.float32(0.9), np.float32(0.999), np.float32(1e-3), np.float32(1e-8)
     for step in range(1, steps + 1):
-        even = step % 2 == 1
-        src, dst = (theta, backup) if even else (backup, theta)
-        m_src, m_dst = (m, m_backup) if even else (m_backup, m)
-        v_src, v_dst = (v, v_backup) if even else (v_backup, v)
         bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
         size = np.float32(1e-3 / (1.0 - 0.9 ** step))
         for i in range(theta.shape[0]):
-            g = grad[i]
-            mi = b1 * m_src[i] + (np.float32(1) - b1) * g
-            vi = b2 * v_src[i] + (np.float32(1) - b2) * g * g
-            m_dst[i], v_dst[i] = mi, vi
-            dst[i] = src[i] - size * mi / (math.sqrt(vi) / bc2 + eps)
+            p, g, mi, vi = theta[i], grad[i], m[i], v[i]
+            backup[i], m_backup[i], v_backup[i] = p, mi, vi
+            mi = b1 * mi + (np.float32(1) - b1) * g
+            vi = b2 * vi + (np.float32(1) - b2) * g * g
+            m[i], v[i] = mi, vi
+            theta[i] = p - size * mi / (math.sqrt(vi) / bc2 + eps)
     return lr
 
 

@@ -75,26 +75,6 @@ def _batch_space(plan, batch_size, dtype, loss_code, n_targets, weighted):
                    labels, targets, weights)
 
 
-def _layer_spans(plan, n_params):
-    """``(L + 1,)`` offsets: layer ``l``'s ``W`` and ``b`` are ``theta[spans[l]:spans[l + 1]]``.
-
-    The kernel updates each layer as soon as its gradient is computed, so the layers' own
-    parameters must tile the flat vector, in order (they do: :func:`~fastmlp.network.flatten`
-    lays them out layer by layer)."""
-    spans = [0]
-    for layer in plan:
-        size = layer.n_in * layer.n_out + (layer.n_out if layer.b_offset >= 0 else 0)
-        start = min(layer.w_offset, layer.b_offset) if layer.b_offset >= 0 else layer.w_offset
-        if start != spans[-1]:
-            raise RuntimeError("the fused trainer needs each layer's parameters stored "
-                               "together, layer after layer; this model's are not")
-        spans.append(spans[-1] + size)
-    if spans[-1] != n_params:
-        raise RuntimeError(f"the fused trainer found {spans[-1]} parameters in the layers but "
-                           f"{n_params} in the model")
-    return np.array(spans, dtype=np.int64)
-
-
 class FusedTrainer:
     """Trains ``model`` on ``X (n, n_in)`` and validated ``y`` (and sample ``weights``, or
     None) in batches of ``batch_size``; the interface of
@@ -111,8 +91,7 @@ class FusedTrainer:
             np.array([layer.alpha for layer in plan], dtype=np.float64),
             np.array([layer.dropout for layer in plan], dtype=np.float64),
             np.array([layer.w_offset for layer in plan], dtype=np.int64),
-            np.array([layer.b_offset for layer in plan], dtype=np.int64),
-            _layer_spans(plan, len(model.flat_params)))
+            np.array([layer.b_offset for layer in plan], dtype=np.int64))
         self.activations = activation_set(self.layers.acts)
         self.loss_code = loss_code = LOSS_CODES[model.loss]
         self.weighted = weighted = weights is not None

@@ -157,9 +157,8 @@ def test_the_issue_example_stops_at_the_same_step_with_finite_weights(monkeypatc
 @pytest.mark.parametrize("optimizer", ["adam-l2", "sgd-nesterov-wd", "rmsprop"])
 def test_a_stop_restores_the_optimizer_state_of_that_step(monkeypatch, bad_row, optimizer):
     """After a stop, the weights and the optimizer state are those of one and the same step:
-    training on the data before the bad batch gives both. The fused kernel alternates two
-    sets of parameters and state from update to update: stops after an odd (rows 20, 8) and an
-    even (row 16) number of updates in the call both find the right set."""
+    training on the data before the bad batch gives both, for stops after an odd (rows 20, 8)
+    and an even (row 16) number of updates in the call and for each rule's state."""
     X, y = _data("mse", n=32)
     y[bad_row, 0] = 1e200  # its squared error overflows float64
     bad_step = bad_row // 4 + 1  # 1-based, batches of 4 in storage order
