@@ -117,11 +117,13 @@ def train_batches_for(loss_code, activations, rule, weighted, dropout):
     losses and update rules, the weighted (or unweighted) arithmetic, dropout when unused, and
     sigmoid and tanh when absent, before typing them: each costs compile time (cold start,
     issue 12: about 0.6 s for the rules, 0.45 s for the weighting, 0.1-0.3 s for dropout,
-    measured). The cheap activations and the row order (shuffled or not: 0.15 s, and twice
-    the kernels of a test suite) stay runtime arguments: each constant multiplies the kernels
-    a process may compile (a test suite, or a user trying several optimizers, compiles each
-    combination). Each kernel is compiled once per process and cached on disk like every
-    kernel (Numba keys the cache on the constants).
+    measured). The cheap activations stay runtime arguments: each constant multiplies the
+    kernels a process may compile (a test suite, or a user trying several optimizers, compiles
+    each combination). Each kernel is compiled once per process and cached on disk like every
+    kernel (Numba keys the cache on the constants). Rows are always gathered in a given order,
+    storage order included: a second path viewing the rows in place when unshuffled cost 0.3 s
+    of compilation, for a saving (one sequential copy of the rows an epoch) only unshuffled
+    fits would see.
     """
     smooth = bool(activations & (SIGMOID_BIT | TANH_BIT))
     return _kernel(int(loss_code), ALL_ACTIVATIONS if smooth else RELU_BIT | LEAKY_RELU_BIT,
@@ -134,12 +136,12 @@ def train_batches_for(loss_code, activations, rule, weighted, dropout):
 @functools.cache
 def _kernel(loss_code, used, rule, weighted, dropout):
     @jit
-    def train_batches(data, layers, params, opt, batch, rng, orders, shuffled, batch_size,
-                      batch_begin, batch_end, lrs, step, epoch_loss, epoch_correct, steps):
+    def train_batches(data, layers, params, opt, batch, rng, orders, batch_size, batch_begin,
+                      batch_end, lrs, step, epoch_loss, epoch_correct, steps):
         """Run batches ``[batch_begin, batch_end)`` of each of ``len(lrs)`` epochs.
 
-        Epoch ``e`` visits rows in the order ``orders[e]`` when ``shuffled``, else in storage
-        order, with learning rate ``lrs[e]``; ``step`` is the optimizer's step count so far.
+        Epoch ``e`` visits rows in the order ``orders[e]`` (C-contiguous ``(len(lrs), n)``
+        int64), with learning rate ``lrs[e]``; ``step`` is the optimizer's step count so far.
         ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate the sample-weighted loss and the hits,
         ``steps[0]`` counts the updates made (in an array, so the caller reads it even when
         Ctrl-C interrupts the return). Dropout masks are drawn from ``rng``, the model's
@@ -162,28 +164,22 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         taken = 0
         for e in range(lrs.shape[0]):
             for b in range(batch_begin, batch_end):
-                # The batch: rows gathered in the epoch's order, or a view in storage order.
+                # The batch: rows gathered in the epoch's order.
                 start = b * batch_size
                 B = min(batch_size, n - start)
-                if shuffled:
-                    xb = S.matrix_at(work, 0, B, n_in)
-                    for i in range(B):
-                        row = orders[e, start + i]
-                        S.copy_row(X[row * n_in:(row + 1) * n_in], xb[i])  # converts pixels too
-                        if loss_code == CROSS_ENTROPY:
-                            batch.labels[i] = data.labels[row]
-                        else:
-                            for j in range(data.targets.shape[1]):
-                                batch.targets[i, j] = data.targets[row, j]
-                        if weighted:
-                            batch.weights[i] = data.weights[row]
-                    labels, targets = batch.labels[:B], batch.targets[:B]
-                    weights = batch.weights[:B]
-                else:
-                    xb = S.rows_in_order(X, work, start, B, n_in)
-                    labels = data.labels[start:start + B]
-                    targets = data.targets[start:start + B]
-                    weights = data.weights[start:start + B]
+                xb = S.matrix_at(work, 0, B, n_in)
+                for i in range(B):
+                    row = orders[e, start + i]
+                    S.copy_row(X[row * n_in:(row + 1) * n_in], xb[i])  # converts pixels too
+                    if loss_code == CROSS_ENTROPY:
+                        batch.labels[i] = data.labels[row]
+                    else:
+                        for j in range(data.targets.shape[1]):
+                            batch.targets[i, j] = data.targets[row, j]
+                    if weighted:
+                        batch.weights[i] = data.weights[row]
+                labels, targets = batch.labels[:B], batch.targets[:B]
+                weights = batch.weights[:B]
                 wsum = float(B)
                 if weighted:
                     wsum = F.weight_sum(weights)

@@ -54,30 +54,6 @@ def _matrix_at(flat, offset, rows, cols):
     return view
 
 
-def rows_in_order(X, work, start, rows, cols):
-    """Rows ``start:start + rows`` of the flat ``X`` as a ``(rows, cols)`` matrix in the
-    dtype of ``work``: a view of ``X`` when it has that dtype, else a converted copy at the
-    start of ``work`` (pixels kept as integers)."""
-
-
-# Which of the two is decided when the kernel compiles, from X's type: a runtime branch
-# would have to give one type to a view of uint8 pixels and to a float matrix.
-@overload(rows_in_order, inline="always",
-          jit_options={k: JIT_OPTIONS[k] for k in ("fastmath", "error_model")})
-def _rows_in_order(X, work, start, rows, cols):
-    if X.dtype == work.dtype:
-        def view(X, work, start, rows, cols):
-            return X[start * cols:(start + rows) * cols].reshape(rows, cols)
-        return view
-
-    def converted(X, work, start, rows, cols):
-        out = work[:rows * cols].reshape(rows, cols)
-        for i in range(rows):
-            copy_row(X[(start + i) * cols:(start + i + 1) * cols], out[i])
-        return out
-    return converted
-
-
 @jit_inline
 def copy_row(src, dst):
     """``dst[:] = src`` (converted to ``dst``'s dtype): a gathered row.

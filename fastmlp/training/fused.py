@@ -84,6 +84,7 @@ class FusedTrainer:
         self.model = model
         self.n, self.batch_size = len(X), batch_size
         self.n_batches = -(-self.n // batch_size)
+        self._storage_order = np.arange(self.n, dtype=np.int64)
         plan, dtype = model.plan, model.dtype
         self.layers = K.Layers(
             np.array([plan[0].n_in] + [layer.n_out for layer in plan], dtype=np.int64),
@@ -129,8 +130,9 @@ class FusedTrainer:
     def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):
         """As :meth:`LayerwiseTrainer.run`."""
         opt = self.model.optimizer
-        shuffled = orders is not None
-        order_rows = orders if shuffled else np.zeros((1, 1), dtype=np.int64)
+        if orders is None:  # storage order: the kernel gathers the rows all the same
+            orders = (self._storage_order[None, :] if len(lrs) == 1
+                      else np.tile(self._storage_order, (len(lrs), 1)))
         rule, opt_state = self._optimizer_state()
         kernel = K.train_batches_for(self.loss_code, self.activations, rule, self.weighted,
                                      self.drops)
@@ -138,9 +140,9 @@ class FusedTrainer:
         try:
             bad_epoch, bad_batch, bad_loss = kernel(
                 self.data, self.layers, self.params, opt_state, self.batch,
-                self.model._rng, order_rows, shuffled, self.batch_size, batch_begin, batch_end,
-                np.asarray(lrs, dtype=np.float64), opt.iterations, loss_sums, correct,
-                self._steps)
+                self.model._rng, np.ascontiguousarray(orders, dtype=np.int64), self.batch_size,
+                batch_begin, batch_end, np.asarray(lrs, dtype=np.float64), opt.iterations,
+                loss_sums, correct, self._steps)
         finally:
             # Also on Ctrl-C, which surfaces once the kernel returns: count what it did.
             self.last_call_steps = int(self._steps[0])
