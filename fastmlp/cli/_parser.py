@@ -170,9 +170,10 @@ def build_parser(prog="fastmlp"):
                        help="passes over the training data")
     train.add_argument("--batch-size", type=_positive(int), metavar="N",
                        help="samples per optimizer step")
-    train.add_argument("--validation-split", type=_fraction, default=0.1, metavar="F",
+    train.add_argument("--validation-split", type=_fraction, metavar="F",
                        help="fraction of the training data held out for val_loss / "
-                            "val_accuracy each epoch (default 0.1; 0 = none)")
+                            "val_accuracy each epoch (0 = none; default: the recipe's, "
+                            "0.1, or 0 for --recipe fast)")
     train.add_argument("--dtype", choices=("float32", "float64"),
                        help="precision of weights and arithmetic (default float32)")
     train.add_argument("--seed", type=_non_negative_int,

@@ -4,8 +4,9 @@
 overrides each field the command line sets. The Fashion-MNIST default is the one measured in
 the README: it is chosen to pass 0.89 test accuracy in well under 30 s of training on two
 cores (docs/quickstart.md quotes a run). The ``fast`` recipe spends less time: fewer steps of
-larger batches at a higher rate. Issue 12 asks it for 0.900 test accuracy in at most 0.35x the
-time PyTorch needs for the default recipe; ``benchmarks/time_to_accuracy.py`` measures both.
+larger batches at a higher rate, on every training row (no validation held out). Issue 12
+asks it for 0.900 test accuracy in at most 0.35x the time PyTorch needs for the default
+recipe; ``benchmarks/time_to_accuracy.py`` measures both.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Recipe:
     schedule: str = "cosine"
     epochs: int = 10
     batch_size: int = 128
+    #: Fraction of the training rows held out for the per-epoch validation report.
+    validation_split: float = 0.1
 
 
 # Fashion-MNIST, measured on two cores (seed 0, 54,000 training images): 256-128 for 20
@@ -52,9 +55,14 @@ _IMAGES = Recipe(hidden=(256, 128), optimizer="adamw", lr=1e-3, weight_decay=0.0
 # On this recipe itself (seeds 0-2, median 0.8981): averaging the weights of the last 2, 3 or
 # 5 epochs gave 0.8977, 0.8971, 0.8975; inputs standardised to zero mean and unit variance,
 # 0.8967; each image mirrored left-right with probability 1/2 each epoch, 0.8941. The recipe
-# underfits rather than overfits at this budget, so regularising costs accuracy.
+# underfits rather than overfits at this budget, so regularising costs accuracy; more data
+# helps: training on all 60,000 rows (no validation held out) reached 0.8996, 0.9009, 0.9004
+# (median 0.9004) against 0.8990, 0.8981, 0.8965 on 54,000, in about the same time (the
+# extra rows cost what the skipped validation saved); 14 and 12 epochs of that reached
+# medians of 0.8971 and 0.8973. Label smoothing 0.1, tried in PyTorch on the same recipe:
+# median 0.8991 against 0.8981, not enough to add a loss for.
 _FAST_IMAGES = Recipe(hidden=(256, 128), optimizer="adamw", lr=3e-3, weight_decay=0.05,
-                      epochs=18, batch_size=256)
+                      epochs=18, batch_size=256, validation_split=0.0)
 
 RECIPES = {
     "fashion-mnist": _IMAGES,

@@ -120,8 +120,8 @@ def run(args, out=None):
     else:
         initial_epoch, seed = 0, args.seed if args.seed is not None else 0
     X, y, validation = dataset.X_train, dataset.y_train, None
-    if args.validation_split > 0:
-        (X, y), validation = data.split(X, y, test_size=args.validation_split,
+    if recipe.validation_split > 0:
+        (X, y), validation = data.split(X, y, test_size=recipe.validation_split,
                                         seed=seed, stratify=np.bincount(y).min() >= 2)
     held = f" / {len(validation[0]):,} validation" if validation is not None else ""
     description = (f"dataset   {dataset.title}: {len(X):,} train{held} / "
