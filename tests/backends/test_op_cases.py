@@ -61,20 +61,6 @@ def test_the_reference_accepts_the_arguments_and_writes_finite_values(name):
         assert np.isfinite(kwargs[arg]).all(), f"{name}: {arg}"
 
 
-def test_helpers_draw_what_they_promise():
-    rng = np.random.default_rng(0)
-    probs = op_cases.probabilities(rng, 50, 7, np.float64)
-    assert (probs > 0).all()
-    np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-14)
-    mask = op_cases.mask(rng, (50, 40), np.float32, p_drop=0.75)
-    assert set(np.unique(mask)) == {0.0, 4.0}
-    assert 0.65 < np.mean(mask == 0) < 0.85
-    z = op_cases.with_zeros(rng, (50, 40), np.float64)
-    assert 0.1 < np.mean(z == 0) < 0.3
-    u = op_cases.uniform(rng, (1000,), np.float32, -1.0, 3.0)
-    assert u.dtype == np.float32 and u.min() >= -1 and u.max() < 3
-
-
 def test_the_sigmoid_case_saturates_in_float32():
     kwargs = op_cases.build("sigmoid_forward", np.float32, 16, 16, 1, seed=0)
     numpy_ops.sigmoid_forward(**kwargs)
