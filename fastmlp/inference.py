@@ -2,9 +2,11 @@
 
 :class:`Inference` is the part of :class:`fastmlp.Sequential` that only reads the weights.
 It works through ``_INFERENCE_BATCH`` rows at a time, so memory stays bounded on large
-inputs; pixels kept as 8/16-bit integers are converted per chunk. It relies on the model's
-``_check_X``/``_check_Xy`` (validation), ``_floats`` (conversion), ``_forward``, ``_loss``,
-``ops``, ``dtype``, ``loss`` and the ``is_classifier``/``is_multilabel`` flags.
+inputs; pixels kept as 8/16-bit integers are converted per chunk. It also holds the input
+checks (``_check_X``, ``_check_y``, ``_check_Xy``) and the conversion (``_floats``) that
+``fit``, the gradients and the predictions share. It relies on the model's ``_forward``,
+``_loss``, ``ops``, ``dtype``, ``loss``, ``layers``, ``n_inputs``, ``n_outputs`` and the
+``is_classifier``/``is_multilabel`` flags.
 """
 
 from __future__ import annotations
@@ -20,7 +22,36 @@ _INFERENCE_BATCH = 4096
 
 
 class Inference:
-    """predict, predict_proba, evaluate and score for :class:`fastmlp.Sequential`."""
+    """predict, predict_proba, evaluate and score for :class:`fastmlp.Sequential`, with the
+    input checks every public entry point of a model uses."""
+
+    # ------------------------------------------------------------------ input checks
+
+    def _check_X(self, X, compact=False):
+        """Validated ``X``; with ``compact``, 8/16-bit integers stay integers (see
+        :meth:`_floats`)."""
+        return check.check_X(X, self.n_inputs, self.layers[0].describe(), self.dtype,
+                             compact=compact)
+
+    def _floats(self, X):
+        """Rows of ``X`` in the model's dtype: pixels kept as integers are converted per
+        batch or chunk, never as a whole."""
+        return X if X.dtype == self.dtype else X.astype(self.dtype)
+
+    def _check_y(self, y):
+        if self.is_classifier:
+            return check.check_labels(y, self.n_outputs)
+        if self.is_multilabel:
+            return check.check_indicator_targets(y, self.n_outputs, self.dtype)
+        return check.check_targets(y, self.n_outputs, self.dtype)
+
+    def _check_Xy(self, X, y, compact=False):
+        X = self._check_X(X, compact)
+        y = self._check_y(y)
+        check.check_lengths(X, y)
+        return X, y
+
+    # ------------------------------------------------------------------ answers
 
     def _outputs(self, X, fn):
         """Apply ``fn(outputs_of_chunk) -> array`` chunk by chunk and stack the results.

@@ -172,32 +172,6 @@ class Sequential(Inference):
             opt.rebind(self._params)  # the state follows the new arrays
         self.to_backend(self.backend)
 
-    # ------------------------------------------------------------------ input checks
-
-    def _check_X(self, X, compact=False):
-        """Validated ``X``; with ``compact``, 8/16-bit integers stay integers (see
-        :meth:`_floats`)."""
-        return check.check_X(X, self.n_inputs, self.layers[0].describe(), self.dtype,
-                             compact=compact)
-
-    def _floats(self, X):
-        """Rows of ``X`` in the model's dtype: pixels kept as integers are converted per
-        batch or chunk, never as a whole."""
-        return X if X.dtype == self.dtype else X.astype(self.dtype)
-
-    def _check_y(self, y):
-        if self.is_classifier:
-            return check.check_labels(y, self.n_outputs)
-        if self.is_multilabel:
-            return check.check_indicator_targets(y, self.n_outputs, self.dtype)
-        return check.check_targets(y, self.n_outputs, self.dtype)
-
-    def _check_Xy(self, X, y, compact=False):
-        X = self._check_X(X, compact)
-        y = self._check_y(y)
-        check.check_lengths(X, y)
-        return X, y
-
     # ------------------------------------------------------------------ passes
 
     def _forward(self, x, training=False):
