@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import math
 import statistics
 import time
 
@@ -27,26 +26,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from fastmlp.backends._blas import matmul
+from fastmlp.bench.epoch_pieces import adam_keeping_backups
 from fastmlp.bench.machine import load_average, machine_info, machine_lines
 
 SIZES = ((784, 128, 10), (784, 512, 512, 10))
 STEPS, BATCH = 469, 128  # 60,000 rows
-_B1, _B2, _EPS = np.float32(0.9), np.float32(0.999), np.float32(1e-8)
 
 _jit = numba.njit(nogil=True, error_model="numpy")
-
-
-@_jit
-def _adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step):
-    bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
-    size = np.float32(1e-3 / (1.0 - 0.9 ** step))
-    for i in range(theta.shape[0]):
-        p, g, mi, vi = theta[i], grad[i], m[i], v[i]
-        backup[i], m_backup[i], v_backup[i] = p, mi, vi
-        mi = _B1 * mi + (np.float32(1) - _B1) * g
-        vi = _B2 * vi + (np.float32(1) - _B2) * g * g
-        m[i], v[i] = mi, vi
-        theta[i] = p - size * mi / (math.sqrt(vi) / bc2 + _EPS)
 
 
 @_jit
@@ -67,7 +53,7 @@ def _steps(xs, zs, ds, theta, grad, state, offsets, shapes, steps, products, upd
                     matmul(ds[l], False, W, True, ds[l - 1])
         if update:
             m, v, backup, m_backup, v_backup = state
-            _adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step)
+            adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step)
 
 
 def _operands(sizes, rng):

@@ -24,6 +24,7 @@ import time
 import numba
 import numpy as np
 
+from fastmlp.bench.epoch_pieces import adam_keeping_backups
 from fastmlp.bench.machine import load_average, machine_info, machine_lines
 
 #: Parameters of 784-128-10 and 784-512-512-10.
@@ -48,17 +49,9 @@ def _adam(theta, grad, m, v, new_theta, new_m, new_v, step):
 
 @numba.njit(error_model="numpy")
 def copied_backups(theta, grad, m, v, backup, m_backup, v_backup, steps):
-    """Before: copy into the backups, then update in place, in one pass per step."""
+    """The kernel's: copy into the backups and update in place, in one pass per step."""
     for step in range(1, steps + 1):
-        bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
-        size = np.float32(1e-3 / (1.0 - 0.9 ** step))
-        for i in range(theta.shape[0]):
-            p, g, mi, vi = theta[i], grad[i], m[i], v[i]
-            backup[i], m_backup[i], v_backup[i] = p, mi, vi
-            mi = _B1 * mi + (np.float32(1) - _B1) * g
-            vi = _B2 * vi + (np.float32(1) - _B2) * g * g
-            m[i], v[i] = mi, vi
-            theta[i] = p - size * mi / (math.sqrt(vi) / bc2 + _EPS)
+        adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step)
 
 
 @numba.njit(error_model="numpy")

@@ -198,21 +198,27 @@ def _relu_grad_bias_grad(d, z, gb, relu, steps):
 
 
 @_jit
+def adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step):
+    """One Adam update (lr 1e-3, float32) of ``theta, m, v`` in place, as the fused kernel
+    does it: the values before the update are copied into the backups in the same pass (read
+    4 vectors, write 6). ``step`` counts from 1. Also used by ``benchmarks/update_pass.py``
+    and ``benchmarks/update_interplay.py``."""
+    b1, b2, eps = np.float32(0.9), np.float32(0.999), np.float32(1e-8)
+    bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
+    size = np.float32(1e-3 / (1.0 - 0.9 ** step))
+    for i in range(theta.shape[0]):
+        p, g, mi, vi = theta[i], grad[i], m[i], v[i]
+        backup[i], m_backup[i], v_backup[i] = p, mi, vi
+        mi = b1 * mi + (np.float32(1) - b1) * g
+        vi = b2 * vi + (np.float32(1) - b2) * g * g
+        m[i], v[i] = mi, vi
+        theta[i] = p - size * mi / (math.sqrt(vi) / bc2 + eps)
+
+
+@_jit
 def _adam(theta, grad, backup, m, v, m_backup, v_backup, steps):
-    # As the fused kernel: the parameters and moments before each update are copied into the
-    # backups in the update's own pass (read 4 vectors, write 6).
-    b1, b2, lr, eps = np.float32(0.9), np.float32(0.999), np.float32(1e-3), np.float32(1e-8)
     for step in range(1, steps + 1):
-        bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
-        size = np.float32(1e-3 / (1.0 - 0.9 ** step))
-        for i in range(theta.shape[0]):
-            p, g, mi, vi = theta[i], grad[i], m[i], v[i]
-            backup[i], m_backup[i], v_backup[i] = p, mi, vi
-            mi = b1 * mi + (np.float32(1) - b1) * g
-            vi = b2 * vi + (np.float32(1) - b2) * g * g
-            m[i], v[i] = mi, vi
-            theta[i] = p - size * mi / (math.sqrt(vi) / bc2 + eps)
-    return lr
+        adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step)
 
 
 def piece_runners(ops):
