@@ -20,7 +20,7 @@ from ..training.health import DivergenceWarning
 from . import _data, _report, _threads
 from ._errors import CLIError, UsageError
 from ._memory import check_memory, memory_needed, too_big
-from ._recipes import recipe_for
+from ._recipes import FAST_RECIPES, recipe_for
 
 
 def network_sizes(layers, n_features, n_classes):
@@ -103,9 +103,12 @@ def run(args, out=None):
             raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
                              f"network and optimizer come from the checkpoint")
         if args.recipe != "default":
-            raise UsageError("--recipe cannot be combined with --resume; give --epochs and "
-                             "--batch-size as the interrupted run had them, if they differ "
-                             "from the dataset's recipe")
+            fast = FAST_RECIPES["fashion-mnist"]
+            raise UsageError(f"--recipe cannot be combined with --resume; give --epochs, "
+                             f"--batch-size and --validation-split as the interrupted run had "
+                             f"them, if they differ from the dataset's default recipe (the "
+                             f"images' fast recipe: --epochs {fast.epochs} --batch-size "
+                             f"{fast.batch_size} --validation-split {fast.validation_split:g})")
     if args.plot:
         _report.check_plots(args.plot)
     if args.save is not None:

@@ -88,6 +88,15 @@ def test_network_flags_do_not_go_with_resume(capsys, full_run):
             "from the checkpoint") in err
 
 
+def test_a_recipe_does_not_go_with_resume_and_the_error_says_what_to_give(capsys, full_run):
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+                       str(full_run / "run-1.npz"), "--recipe", "fast")
+    assert code == 2
+    assert "--recipe cannot be combined with --resume" in err
+    # The fast recipe trains on every row: a resumed run must not hold out a validation split.
+    assert "--epochs 18 --batch-size 256 --validation-split 0)" in err
+
+
 def test_resume_with_nothing_left_to_train(capsys, full_run):
     code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
                        str(full_run / "run-5.npz"), "--epochs", "5")
