@@ -174,6 +174,11 @@ def build_parser(prog="fastmlp"):
                        help="fraction of the training data held out for val_loss / "
                             "val_accuracy each epoch (0 = none; default: the recipe's, "
                             "0.1, or 0 for --recipe fast)")
+    train.add_argument("--components", type=_non_negative_int, metavar="K",
+                       help="project the features onto their K leading principal components "
+                            "once, train the layers after that on the projection, and put it "
+                            "back in front as a fixed first Dense layer (0 = none; the fast "
+                            "recipe uses 160)")
     train.add_argument("--dtype", choices=("float32", "float64"),
                        help="precision of weights and arithmetic (default float32)")
     train.add_argument("--seed", type=_non_negative_int,

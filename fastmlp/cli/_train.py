@@ -16,11 +16,12 @@ from ..layers import Dense
 from ..loading import load
 from ..model import MLP
 from ..optim import CosineDecay, ExponentialDecay, StepDecay, WarmupCosineDecay, get_optimizer
+from ..projection import PrincipalComponents
 from ..training.health import DivergenceWarning
 from . import _data, _report, _threads
 from ._errors import CLIError, UsageError
 from ._memory import check_memory, memory_needed, too_big
-from ._recipes import FAST_RECIPES, recipe_for
+from ._recipes import recipe_for
 
 
 def network_sizes(layers, n_features, n_classes):
@@ -57,6 +58,21 @@ def _optimizer(recipe, args):
     return get_optimizer(recipe.optimizer, **kwargs)
 
 
+def _check_components(recipe, args, dataset):
+    if recipe.components > dataset.n_features:
+        raise UsageError(f"--components {recipe.components}: {dataset.title} has only "
+                         f"{dataset.n_features} features; give at most {dataset.n_features} "
+                         f"(or 0 to train on the features themselves)")
+    if recipe.components and args.checkpoint is not None:
+        # The run trains the layers after the projection; their checkpoints could not be
+        # resumed as the whole network, and a checkpoint of the whole network could not
+        # resume the run exactly.
+        raise UsageError(f"--checkpoint cannot be combined with --components "
+                         f"{recipe.components} (which --recipe fast uses): such a run trains "
+                         f"the layers after a fixed projection, and its checkpoints could "
+                         f"not resume it exactly; give --components 0 to checkpoint")
+
+
 def _check_combinations(recipe, args):
     if args.gamma is not None and recipe.schedule not in ("step", "exponential"):
         raise UsageError(f"--gamma applies to --schedule step or exponential, not "
@@ -72,7 +88,8 @@ def _check_combinations(recipe, args):
 
 #: Flags that describe the network or the optimizer: with --resume, the checkpoint does.
 _FROM_CHECKPOINT = ("layers", "activation", "dropout", "optimizer", "lr", "momentum",
-                    "weight_decay", "schedule", "gamma", "step_size", "warmup", "dtype")
+                    "weight_decay", "schedule", "gamma", "step_size", "warmup", "dtype",
+                    "components")
 
 
 def _checkpoint(args):
@@ -103,12 +120,10 @@ def run(args, out=None):
             raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
                              f"network and optimizer come from the checkpoint")
         if args.recipe != "default":
-            fast = FAST_RECIPES["fashion-mnist"]
-            raise UsageError(f"--recipe cannot be combined with --resume; give --epochs, "
-                             f"--batch-size and --validation-split as the interrupted run had "
-                             f"them, if they differ from the dataset's default recipe (the "
-                             f"images' fast recipe: --epochs {fast.epochs} --batch-size "
-                             f"{fast.batch_size} --validation-split {fast.validation_split:g})")
+            # A fast-recipe run has no checkpoints to resume (see _check_components).
+            raise UsageError("--recipe cannot be combined with --resume; give --epochs, "
+                             "--batch-size and --validation-split as the interrupted run had "
+                             "them, if they differ from the dataset's default recipe")
     if args.plot:
         _report.check_plots(args.plot)
     if args.save is not None:
@@ -118,6 +133,7 @@ def run(args, out=None):
     dataset = _data.load(args.dataset, download=args.download)
     recipe = recipe_for(dataset.key, args)
     _check_combinations(recipe, args)
+    _check_components(recipe, args, dataset)
     if resumed is not None:
         model, initial_epoch, seed = _resume(resumed, args, recipe, dataset)
     else:
@@ -149,6 +165,13 @@ def run(args, out=None):
     interactive = sys.stderr.isatty() and sys.stdout.isatty()
     verbose = 1 if interactive and not args.no_progress else 2
     start = time.perf_counter()
+    projection = None
+    if recipe.components and resumed is None:
+        # Part of the training time: the projection is fitted on the training rows only.
+        projection = PrincipalComponents(recipe.components).fit(X)
+        X = projection.transform(X, model.dtype)
+        if validation is not None:
+            validation = (projection.transform(validation[0], model.dtype), validation[1])
     with warnings.catch_warnings():
         # The report says it in its own words (a "warning" row), not as a Python warning.
         warnings.simplefilter("ignore", DivergenceWarning)
@@ -158,6 +181,8 @@ def run(args, out=None):
                             batch_size=recipe.batch_size, optimizer=optimizer,
                             validation_data=validation, verbose=verbose,
                             callbacks=[checkpoint] if checkpoint is not None else None)
+    if projection is not None:
+        model = projection.prepend_to(model)  # takes the raw features, like any model
     seconds = time.perf_counter() - start
     epochs_run = len(history.epoch)
     which = (f": {history.epoch[0] + 1} to {history.epoch[-1] + 1} of {recipe.epochs}"
@@ -194,8 +219,10 @@ def run(args, out=None):
 
 def _fresh(args, recipe, dataset, seed, description, out):
     """A new network and optimizer from the recipe, and the lines that describe them."""
-    sizes = network_sizes(args.layers if args.layers is not None else recipe.hidden,
-                          dataset.n_features, dataset.n_classes)
+    widths = network_sizes(args.layers if args.layers is not None else recipe.hidden,
+                           dataset.n_features, dataset.n_classes)
+    # With a projection, the trained network takes its components instead of the features.
+    sizes = [recipe.components, *widths[1:]] if recipe.components else widths
     dtype = args.dtype or "float32"
     needed = memory_needed(sizes, dtype, recipe.optimizer, recipe.batch_size)
     check_memory(sizes, needed, dtype, recipe.optimizer)
@@ -207,9 +234,12 @@ def _fresh(args, recipe, dataset, seed, description, out):
     optimizer = _optimizer(recipe, args)
     print(description, file=out)
     dropout = f", dropout {recipe.dropout:g}" if recipe.dropout else ""
-    print(f"network   {'-'.join(map(str, sizes))} {recipe.activation}{dropout} "
-          f"({model.count_params():,} parameters), {model.backend} "
-          f"{np.dtype(model.dtype).name}", file=out)
+    fixed = (f", first layer the fixed projection onto {recipe.components} principal "
+             f"components" if recipe.components else "")
+    shown = [dataset.n_features, *sizes] if fixed else sizes
+    print(f"network   {'-'.join(map(str, shown))} {recipe.activation}{dropout}{fixed} "
+          f"({model.count_params():,} parameters{' trained' if fixed else ''}), "
+          f"{model.backend} {np.dtype(model.dtype).name}", file=out)
     decay = f", weight decay {recipe.weight_decay:g}" if recipe.weight_decay else ""
     print(f"training  {recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule} schedule){decay}, "
           f"batch {recipe.batch_size}, {recipe.epochs} epochs, seed {seed}", file=out,

@@ -92,9 +92,20 @@ def test_a_recipe_does_not_go_with_resume_and_the_error_says_what_to_give(capsys
     code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
                        str(full_run / "run-1.npz"), "--recipe", "fast")
     assert code == 2
-    assert "--recipe cannot be combined with --resume" in err
-    # The fast recipe trains on every row: a resumed run must not hold out a validation split.
-    assert "--epochs 18 --batch-size 256 --validation-split 0)" in err
+    assert ("--recipe cannot be combined with --resume; give --epochs, --batch-size and "
+            "--validation-split as the interrupted run had them") in err
+
+
+def test_components_do_not_go_with_resume_or_checkpoint(capsys, full_run, tmp_path):
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+                       str(full_run / "run-1.npz"), "--components", "8")
+    assert code == 2 and "--components cannot be combined with --resume" in err
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--components", "8",
+                         "--checkpoint", str(tmp_path / "run.npz"))
+    assert code == 2 and out == ""
+    assert ("--checkpoint cannot be combined with --components 8 (which --recipe fast uses)"
+            in err) and "give --components 0 to checkpoint" in err
+    assert not (tmp_path / "run.npz").exists()
 
 
 def test_resume_with_nothing_left_to_train(capsys, full_run):
