@@ -11,8 +11,6 @@ library versions; :func:`fastmlp.threads` pins the thread count, and
 from __future__ import annotations
 
 import numbers
-import os
-import warnings
 
 import numpy as np
 
@@ -23,6 +21,7 @@ from .inference import Inference
 from .layers import ACTIVATIONS, Dense, Dropout, LeakyReLU, Sigmoid, Softmax
 from .losses import LOSS_ALIASES, LOSSES
 from .network import check_layers, flatten, layer_plan, layers_from_config
+from .optimizer_state import file_entries
 from .serialization import write
 from .training import fit
 
@@ -263,15 +262,9 @@ class Sequential(Inference):
         if not isinstance(include_optimizer, bool):
             raise TypeError(f"include_optimizer must be True or False, got {include_optimizer!r}")
         if include_optimizer and self.optimizer is not None:
-            try:
-                info, state = self.optimizer.state_dict(self._params)
-            except TypeError as err:
-                warnings.warn(f"{os.fspath(path)}: the model is saved without its optimizer: "
-                              f"{err}; fit after fastmlp.load starts a fresh one",
-                              UserWarning, stacklevel=2)
-            else:
-                header["optimizer"] = info
-                arrays.update({f"optimizer.{name}": flat for name, flat in state.items()})
+            info, state = file_entries(self.optimizer, self._params, path)
+            if info is not None:
+                header["optimizer"], arrays = info, {**arrays, **state}
         write(path, header, arrays)
 
 

@@ -1,4 +1,4 @@
-"""An optimizer rebuilt from the data :meth:`fastmlp.optim.Optimizer.state_dict` gave.
+"""An optimizer in a model file and back: :func:`file_entries` and :func:`from_state`.
 
 Model files store an optimizer as JSON data (class, hyperparameters, schedule, counts) and
 named arrays (its state vectors); :func:`from_state` checks all of it against the model's
@@ -9,11 +9,33 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import warnings
 
 import numpy as np
 
 from . import schedules
 from .optim import OPTIMIZER_TYPES
+
+
+def file_entries(optimizer, params, path):
+    """The header entry and the named arrays that store ``optimizer`` in the file ``path``.
+
+    Returns
+    -------
+    info : dict or None
+        The JSON part of :meth:`Optimizer.state_dict`; None, with a warning, when the
+        optimizer cannot be stored (a schedule of the user's own: its behaviour is code).
+    arrays : dict of str to (n_params,) ndarray
+        ``"optimizer.NAME"`` for each state vector (empty with ``info`` None).
+    """
+    try:
+        info, state = optimizer.state_dict(params)
+    except TypeError as err:
+        warnings.warn(f"{os.fspath(path)}: the model is saved without its optimizer: {err}; "
+                      f"fit after fastmlp.load starts a fresh one", UserWarning, stacklevel=3)
+        return None, {}
+    return info, {f"optimizer.{name}": flat for name, flat in state.items()}
 
 
 def from_state(info, arrays, params):
