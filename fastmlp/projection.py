@@ -24,6 +24,11 @@ import numpy as np
 from . import _validation as check
 from .model import Sequential
 
+#: The most features :meth:`PrincipalComponents.fit` takes. It forms the full covariance and
+#: its eigendecomposition: 10,000 features is 0.8 GB of float64 and ~10^12 operations (tens
+#: of seconds); beyond, memory and time grow as the square and the cube.
+MAX_FEATURES = 10_000
+
 
 class PrincipalComponents:
     """The ``n_components`` leading principal directions of training rows.
@@ -79,6 +84,11 @@ class PrincipalComponents:
         if n_rows < 2:
             raise ValueError(f"PrincipalComponents.fit needs at least 2 rows to estimate a "
                              f"covariance, got {n_rows}")
+        if n_features > MAX_FEATURES:
+            raise ValueError(f"X has {n_features:,} features; PrincipalComponents takes at most "
+                             f"{MAX_FEATURES:,} (it forms their full covariance, which grows as "
+                             f"the square of the features and its eigendecomposition as the "
+                             f"cube); select or pool the features first")
         if self.n_components > n_features:
             raise ValueError(f"n_components is {self.n_components}, but X has only "
                              f"{n_features} features; keep at most {n_features} components")

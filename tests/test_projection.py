@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import fastmlp
-from fastmlp.projection import PrincipalComponents
+from fastmlp.projection import MAX_FEATURES, PrincipalComponents
 
 
 def _correlated(n=400, features=12, seed=0):
@@ -100,6 +100,15 @@ def test_the_prepended_model_takes_raw_features_and_predicts_as_the_head_did(tmp
 def test_bad_use_gets_a_clear_error(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_too_many_features_are_refused_before_the_covariance_is_formed():
+    # 10,001 features: the covariance would be 0.8 GB; the check comes first (a broadcast
+    # view, so the test itself allocates nothing of that size).
+    X = np.broadcast_to(np.float32(0), (3, MAX_FEATURES + 1))
+    with pytest.raises(ValueError, match="X has 10,001 features; PrincipalComponents takes at "
+                                         "most 10,000"):
+        PrincipalComponents(2).fit(X)
 
 
 def test_non_finite_rows_are_refused():

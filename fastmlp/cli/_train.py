@@ -16,7 +16,7 @@ from ..layers import Dense
 from ..loading import load
 from ..model import MLP
 from ..optim import CosineDecay, ExponentialDecay, StepDecay, WarmupCosineDecay, get_optimizer
-from ..projection import PrincipalComponents
+from ..projection import MAX_FEATURES, PrincipalComponents
 from ..training.health import DivergenceWarning
 from . import _data, _report, _threads
 from ._errors import CLIError, UsageError
@@ -59,6 +59,10 @@ def _optimizer(recipe, args):
 
 
 def _check_components(recipe, args, dataset):
+    if recipe.components and dataset.n_features > MAX_FEATURES:
+        raise UsageError(f"--components: {dataset.title} has {dataset.n_features:,} features; "
+                         f"a projection takes at most {MAX_FEATURES:,} (their covariance grows "
+                         f"as the square of the features); give --components 0")
     if recipe.components > dataset.n_features:
         raise UsageError(f"--components {recipe.components}: {dataset.title} has only "
                          f"{dataset.n_features} features; give at most {dataset.n_features} "

@@ -1,8 +1,10 @@
 """``fastmlp train`` (fastmlp.cli._train): end to end on shipped data, checks before training."""
 
+import argparse
 import errno
 import os
 import re
+import types
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ from cli_run import accuracy, assert_one_line_error, run
 import fastmlp
 from fastmlp.cli import _memory as cli_memory
 from fastmlp.cli import _train as cli_train
+from fastmlp.cli._errors import UsageError
 from fastmlp.data import load_digits, locate
 
 
@@ -38,6 +41,14 @@ def test_more_components_than_features_is_refused_before_training(capsys):
     assert code == 2 and out == ""
     assert ("--components 65: digits (8x8, shipped) has only 64 features; give at most 64 (or 0 "
             "to train on the features themselves)") in err
+
+
+def test_a_dataset_too_wide_for_a_projection_is_refused_before_training():
+    wide = types.SimpleNamespace(title="wide.csv", n_features=12_000)
+    recipe = cli_train.recipe_for("other", argparse.Namespace(components=16))
+    with pytest.raises(UsageError, match="--components: wide.csv has 12,000 features; a "
+                                         "projection takes at most 10,000"):
+        cli_train._check_components(recipe, argparse.Namespace(checkpoint=None), wide)
 
 
 def test_digits_train_save_evaluate_predict(capsys, tmp_path):
