@@ -178,7 +178,8 @@ def build_parser(prog="fastmlp"):
                        help="project the features onto their K leading principal components "
                             "once, train the layers after that on the projection, and put it "
                             "back in front as a fixed first Dense layer (0 = none; the fast "
-                            "recipe uses 160)")
+                            "recipe uses 160). --checkpoint then saves the layers after the "
+                            "projection; --resume them with the same --components")
     train.add_argument("--dtype", choices=("float32", "float64"),
                        help="precision of weights and arithmetic (default float32)")
     train.add_argument("--seed", type=_non_negative_int,

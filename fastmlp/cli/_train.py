@@ -21,7 +21,7 @@ from ..training.health import DivergenceWarning
 from . import _data, _report, _threads
 from ._errors import CLIError, UsageError
 from ._memory import check_memory, memory_needed, too_big
-from ._recipes import recipe_for
+from ._recipes import FAST_RECIPES, recipe_for
 
 
 def network_sizes(layers, n_features, n_classes):
@@ -67,14 +67,6 @@ def _check_components(recipe, args, dataset):
         raise UsageError(f"--components {recipe.components}: {dataset.title} has only "
                          f"{dataset.n_features} features; give at most {dataset.n_features} "
                          f"(or 0 to train on the features themselves)")
-    if recipe.components and args.checkpoint is not None:
-        # The run trains the layers after the projection; their checkpoints could not be
-        # resumed as the whole network, and a checkpoint of the whole network could not
-        # resume the run exactly.
-        raise UsageError(f"--checkpoint cannot be combined with --components "
-                         f"{recipe.components} (which --recipe fast uses): such a run trains "
-                         f"the layers after a fixed projection, and its checkpoints could "
-                         f"not resume it exactly; give --components 0 to checkpoint")
 
 
 def _check_combinations(recipe, args):
@@ -92,8 +84,7 @@ def _check_combinations(recipe, args):
 
 #: Flags that describe the network or the optimizer: with --resume, the checkpoint does.
 _FROM_CHECKPOINT = ("layers", "activation", "dropout", "optimizer", "lr", "momentum",
-                    "weight_decay", "schedule", "gamma", "step_size", "warmup", "dtype",
-                    "components")
+                    "weight_decay", "schedule", "gamma", "step_size", "warmup", "dtype")
 
 
 def _checkpoint(args):
@@ -124,10 +115,13 @@ def run(args, out=None):
             raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
                              f"network and optimizer come from the checkpoint")
         if args.recipe != "default":
-            # A fast-recipe run has no checkpoints to resume (see _check_components).
-            raise UsageError("--recipe cannot be combined with --resume; give --epochs, "
-                             "--batch-size and --validation-split as the interrupted run had "
-                             "them, if they differ from the dataset's default recipe")
+            fast = FAST_RECIPES["fashion-mnist"]
+            raise UsageError(f"--recipe cannot be combined with --resume; give --components, "
+                             f"--epochs, --batch-size and --validation-split as the interrupted "
+                             f"run had them, if they differ from the dataset's default recipe "
+                             f"(the images' fast recipe: --components {fast.components} "
+                             f"--epochs {fast.epochs} --batch-size {fast.batch_size} "
+                             f"--validation-split {fast.validation_split:g})")
     if args.plot:
         _report.check_plots(args.plot)
     if args.save is not None:
@@ -155,8 +149,13 @@ def run(args, out=None):
     else:
         optimizer = None  # the checkpoint's
         print(description, file=out)
-        print(f"network   {'-'.join(map(str, _widths(model)))} ({model.count_params():,} "
-              f"parameters), {model.backend} {np.dtype(model.dtype).name}", file=out)
+        widths = _widths(model)
+        fixed = (f", first layer the fixed projection onto {recipe.components} principal "
+                 f"components" if recipe.components else "")
+        shown = [dataset.n_features, *widths] if fixed else widths
+        print(f"network   {'-'.join(map(str, shown))}{fixed} ({model.count_params():,} "
+              f"parameters{' trained' if fixed else ''}), {model.backend} "
+              f"{np.dtype(model.dtype).name}", file=out)
         print(f"resumed   {args.resume}: {initial_epoch} of {recipe.epochs} epochs done, "
               f"{model.optimizer!r}, batch {recipe.batch_size}, seed {seed}", file=out,
               flush=True)
@@ -170,8 +169,9 @@ def run(args, out=None):
     verbose = 1 if interactive and not args.no_progress else 2
     start = time.perf_counter()
     projection = None
-    if recipe.components and resumed is None:
-        # Part of the training time: the projection is fitted on the training rows only.
+    if recipe.components:
+        # Part of the training time: the projection is fitted on the training rows only. A
+        # resumed run fits it again on the same rows: the same bits as the first run's.
         projection = PrincipalComponents(recipe.components).fit(X)
         X = projection.transform(X, model.dtype)
         if validation is not None:
@@ -258,7 +258,21 @@ def _resume(model, args, recipe, dataset):
         raise CLIError(f"--resume {args.resume}: the file holds no optimizer state (saved "
                        f"before training, by an older fastmlp, or with a learning-rate "
                        f"schedule of your own), so the run cannot be continued exactly")
-    if (model.n_inputs, model.n_outputs) != (dataset.n_features, dataset.n_classes):
+    if recipe.components and model.n_inputs != recipe.components:
+        raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} inputs, "
+                       f"but --components {recipe.components} gives {recipe.components}; give "
+                       f"the --components of the interrupted run"
+                       + ("" if model.n_inputs != dataset.n_features else
+                          " (none: it trained on the features themselves)"))
+    if (not recipe.components and model.n_inputs < dataset.n_features
+            and model.n_outputs == dataset.n_classes):
+        # A --components run checkpoints the layers after its projection.
+        raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} inputs "
+                       f"and {dataset.title} has {dataset.n_features} features; if the run "
+                       f"projected them (--components, --recipe fast), give --components "
+                       f"{model.n_inputs}")
+    if (model.n_inputs, model.n_outputs) != (recipe.components or dataset.n_features,
+                                             dataset.n_classes):
         raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} features "
                        f"and {model.n_outputs} classes, but {dataset.title} has "
                        f"{dataset.n_features} features and {dataset.n_classes} classes")

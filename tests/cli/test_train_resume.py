@@ -92,20 +92,62 @@ def test_a_recipe_does_not_go_with_resume_and_the_error_says_what_to_give(capsys
     code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
                        str(full_run / "run-1.npz"), "--recipe", "fast")
     assert code == 2
-    assert ("--recipe cannot be combined with --resume; give --epochs, --batch-size and "
-            "--validation-split as the interrupted run had them") in err
+    assert ("--recipe cannot be combined with --resume; give --components, --epochs, "
+            "--batch-size and --validation-split as the interrupted run had them") in err
+    # The fast recipe projects the pixels and trains on every row: what a resumed run needs.
+    assert ("(the images' fast recipe: --components 160 --epochs 12 --batch-size 256 "
+            "--validation-split 0)") in err
 
 
-def test_components_do_not_go_with_resume_or_checkpoint(capsys, full_run, tmp_path):
-    code, _, err = run(capsys, "train", "--dataset", "digits", "--resume",
+@pytest.fixture(scope="module")
+def projected_run(tmp_path_factory):
+    """4 epochs on 16 principal components in one go, a checkpoint after each."""
+    folder = tmp_path_factory.mktemp("projected")
+    code = fastmlp.cli.main([*DIGITS, "--components", "16", "--epochs", "4", "--checkpoint",
+                             str(folder / "run-{epoch}.npz"), "--save", str(folder / "full.npz")])
+    assert code == 0
+    return folder
+
+
+def test_a_projected_run_checkpoints_its_trained_layers_and_resumes_bit_for_bit(
+        capsys, tmp_path, projected_run):
+    # The checkpoints hold the layers after the projection (16 inputs); the saved model is
+    # the whole network (64 inputs).
+    assert fastmlp.load(projected_run / "run-2.npz").n_inputs == 16
+    assert fastmlp.load(projected_run / "full.npz").n_inputs == 64
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--no-progress", "--epochs",
+                         "4", "--components", "16", "--resume", str(projected_run / "run-2.npz"),
+                         "--save", str(tmp_path / "resumed.npz"))
+    assert code == 0, err
+    assert ("network   64-16-24-10, first layer the fixed projection onto 16 principal "
+            "components") in out
+    assert re.findall(r"^epoch (\d+/\d+) ", out, re.MULTILINE) == ["3/4", "4/4"]
+    # The projection is fitted again on the same rows: the same bits, so the same run.
+    resumed = fastmlp.load(tmp_path / "resumed.npz")
+    full = fastmlp.load(projected_run / "full.npz")
+    np.testing.assert_array_equal(resumed.flat_params, full.flat_params)
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    ((), "the network takes 16 inputs and digits (8x8, shipped) has 64 features; if the run "
+         "projected them (--components, --recipe fast), give --components 16"),
+    (("--components", "12"), "the network takes 16 inputs, but --components 12 gives 12; give "
+                             "the --components of the interrupted run"),
+])
+def test_resuming_a_projected_run_needs_its_components(capsys, projected_run, flags, message):
+    code, out, err = run(capsys, "train", "--dataset", "digits", "--epochs", "4", "--resume",
+                         str(projected_run / "run-2.npz"), *flags)
+    assert code == 1 and "epoch" not in out
+    assert_one_line_error(err, message)
+
+
+def test_components_of_a_run_on_the_features_themselves_are_refused(capsys, full_run):
+    code, _, err = run(capsys, "train", "--dataset", "digits", "--epochs", "5", "--resume",
                        str(full_run / "run-1.npz"), "--components", "8")
-    assert code == 2 and "--components cannot be combined with --resume" in err
-    code, out, err = run(capsys, "train", "--dataset", "digits", "--components", "8",
-                         "--checkpoint", str(tmp_path / "run.npz"))
-    assert code == 2 and out == ""
-    assert ("--checkpoint cannot be combined with --components 8 (which --recipe fast uses)"
-            in err) and "give --components 0 to checkpoint" in err
-    assert not (tmp_path / "run.npz").exists()
+    assert code == 1
+    assert_one_line_error(err, "the network takes 64 inputs, but --components 8 gives 8; give "
+                               "the --components of the interrupted run (none: it trained on "
+                               "the features themselves)")
 
 
 def test_resume_with_nothing_left_to_train(capsys, full_run):
