@@ -28,8 +28,11 @@ def _load_model(path, backend):
 
 def _check_width(model, n_features, where):
     if n_features != model.n_inputs:
+        hint = ("was the model trained on other data? (A checkpoint of a --components run "
+                "takes the components; use the model its --save wrote.)"
+                if model.n_inputs < n_features else "was the model trained on other data?")
         raise CLIError(f"wrong input width: the model takes {model.n_inputs} features per "
-                       f"sample, {where} has {n_features}; was the model trained on other data?")
+                       f"sample, {where} has {n_features}; {hint}")
 
 
 def evaluate(args, out=None):

@@ -128,6 +128,15 @@ def test_a_projected_run_checkpoints_its_trained_layers_and_resumes_bit_for_bit(
     np.testing.assert_array_equal(resumed.flat_params, full.flat_params)
 
 
+def test_evaluating_a_projected_checkpoint_says_what_it_holds(capsys, projected_run):
+    code, _, err = run(capsys, "evaluate", str(projected_run / "run-2.npz"), "--dataset",
+                       "digits")
+    assert code == 1
+    assert_one_line_error(err, "the model takes 16 features per sample, digits (8x8, shipped) "
+                               "has 64", "A checkpoint of a --components run takes the "
+                               "components; use the model its --save wrote.")
+
+
 @pytest.mark.parametrize(("flags", "message"), [
     ((), "the network takes 16 inputs and digits (8x8, shipped) has 64 features; if the run "
          "projected them (--components, --recipe fast), give --components 16"),
