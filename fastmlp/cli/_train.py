@@ -149,13 +149,7 @@ def run(args, out=None):
     else:
         optimizer = None  # the checkpoint's
         print(description, file=out)
-        widths = _widths(model)
-        fixed = (f", first layer the fixed projection onto {recipe.components} principal "
-                 f"components" if recipe.components else "")
-        shown = [dataset.n_features, *widths] if fixed else widths
-        print(f"network   {'-'.join(map(str, shown))}{fixed} ({model.count_params():,} "
-              f"parameters{' trained' if fixed else ''}), {model.backend} "
-              f"{np.dtype(model.dtype).name}", file=out)
+        print(_network_line(model, recipe.components, dataset.n_features), file=out)
         print(f"resumed   {args.resume}: {initial_epoch} of {recipe.epochs} epochs done, "
               f"{model.optimizer!r}, batch {recipe.batch_size}, seed {seed}", file=out,
               flush=True)
@@ -238,12 +232,8 @@ def _fresh(args, recipe, dataset, seed, description, out):
     optimizer = _optimizer(recipe, args)
     print(description, file=out)
     dropout = f", dropout {recipe.dropout:g}" if recipe.dropout else ""
-    fixed = (f", first layer the fixed projection onto {recipe.components} principal "
-             f"components" if recipe.components else "")
-    shown = [dataset.n_features, *sizes] if fixed else sizes
-    print(f"network   {'-'.join(map(str, shown))} {recipe.activation}{dropout}{fixed} "
-          f"({model.count_params():,} parameters{' trained' if fixed else ''}), "
-          f"{model.backend} {np.dtype(model.dtype).name}", file=out)
+    print(_network_line(model, recipe.components, dataset.n_features,
+                        f" {recipe.activation}{dropout}"), file=out)
     decay = f", weight decay {recipe.weight_decay:g}" if recipe.weight_decay else ""
     print(f"training  {recipe.optimizer} lr {recipe.lr:g} ({recipe.schedule} schedule){decay}, "
           f"batch {recipe.batch_size}, {recipe.epochs} epochs, seed {seed}", file=out,
@@ -292,6 +282,18 @@ def _resume(model, args, recipe, dataset):
                        f"new run with more --epochs")
     seed = args.seed if args.seed is not None else (model.seed or 0)
     return model, done, seed
+
+
+def _network_line(model, components, n_features, layers=""):
+    """The report's ``network`` line: widths (the raw features first when ``components``
+    projects them), ``layers`` (activation, dropout), the projection, parameters, backend."""
+    widths = _widths(model)
+    fixed = (f", first layer the fixed projection onto {components} principal components"
+             if components else "")
+    shown = [n_features, *widths] if components else widths
+    return (f"network   {'-'.join(map(str, shown))}{layers}{fixed} ({model.count_params():,} "
+            f"parameters{' trained' if components else ''}), {model.backend} "
+            f"{np.dtype(model.dtype).name}")
 
 
 def _widths(model):
