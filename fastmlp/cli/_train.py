@@ -58,7 +58,7 @@ def _optimizer(recipe, args):
     return get_optimizer(recipe.optimizer, **kwargs)
 
 
-def _check_components(recipe, args, dataset):
+def _check_components(recipe, dataset):
     if recipe.components and dataset.n_features > MAX_FEATURES:
         raise UsageError(f"--components: {dataset.title} has {dataset.n_features:,} features; "
                          f"a projection takes at most {MAX_FEATURES:,} (their covariance grows "
@@ -131,7 +131,7 @@ def run(args, out=None):
     dataset = _data.load(args.dataset, download=args.download)
     recipe = recipe_for(dataset.key, args)
     _check_combinations(recipe, args)
-    _check_components(recipe, args, dataset)
+    _check_components(recipe, dataset)
     if resumed is not None:
         model, initial_epoch, seed = _resume(resumed, args, recipe, dataset)
     else:

@@ -48,7 +48,7 @@ def test_a_dataset_too_wide_for_a_projection_is_refused_before_training():
     recipe = cli_train.recipe_for("other", argparse.Namespace(components=16))
     with pytest.raises(UsageError, match="--components: wide.csv has 12,000 features; a "
                                          "projection takes at most 10,000"):
-        cli_train._check_components(recipe, argparse.Namespace(checkpoint=None), wide)
+        cli_train._check_components(recipe, wide)
 
 
 def test_digits_train_save_evaluate_predict(capsys, tmp_path):
