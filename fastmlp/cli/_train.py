@@ -18,10 +18,10 @@ from ..model import MLP
 from ..optim import CosineDecay, ExponentialDecay, StepDecay, WarmupCosineDecay, get_optimizer
 from ..projection import MAX_FEATURES, PrincipalComponents
 from ..training.health import DivergenceWarning
-from . import _data, _report, _threads
+from . import _data, _report, _resume, _threads
 from ._errors import CLIError, UsageError
 from ._memory import check_memory, memory_needed, too_big
-from ._recipes import FAST_RECIPES, recipe_for
+from ._recipes import recipe_for
 
 
 def network_sizes(layers, n_features, n_classes):
@@ -82,11 +82,6 @@ def _check_combinations(recipe, args):
                          f"for the cosine decay; give fewer warm-up epochs or more --epochs")
 
 
-#: Flags that describe the network or the optimizer: with --resume, the checkpoint does.
-_FROM_CHECKPOINT = ("layers", "activation", "dropout", "optimizer", "lr", "momentum",
-                    "weight_decay", "schedule", "gamma", "step_size", "warmup", "dtype")
-
-
 def _checkpoint(args):
     """The ModelCheckpoint ``--checkpoint`` asks for (or None), checked before any work."""
     if args.checkpoint is None:
@@ -109,19 +104,7 @@ def run(args, out=None):
     out = out or sys.stdout
     # Whatever would fail after training fails now, before minutes of work.
     if args.resume is not None:
-        given = [f"--{name.replace('_', '-')}" for name in _FROM_CHECKPOINT
-                 if getattr(args, name) is not None]
-        if given:
-            raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
-                             f"network and optimizer come from the checkpoint")
-        if args.recipe != "default":
-            fast = FAST_RECIPES["fashion-mnist"]
-            raise UsageError(f"--recipe cannot be combined with --resume; give --components, "
-                             f"--epochs, --batch-size and --validation-split as the interrupted "
-                             f"run had them, if they differ from the dataset's default recipe "
-                             f"(the images' fast recipe: --components {fast.components} "
-                             f"--epochs {fast.epochs} --batch-size {fast.batch_size} "
-                             f"--validation-split {fast.validation_split:g})")
+        _resume.check_flags(args)
     if args.plot:
         _report.check_plots(args.plot)
     if args.save is not None:
@@ -133,7 +116,7 @@ def run(args, out=None):
     _check_combinations(recipe, args)
     _check_components(recipe, dataset)
     if resumed is not None:
-        model, initial_epoch, seed = _resume(resumed, args, recipe, dataset)
+        model, initial_epoch, seed = _resume.continue_from(resumed, args, recipe, dataset)
     else:
         initial_epoch, seed = 0, args.seed if args.seed is not None else 0
     X, y, validation = dataset.X_train, dataset.y_train, None
@@ -239,49 +222,6 @@ def _fresh(args, recipe, dataset, seed, description, out):
           f"batch {recipe.batch_size}, {recipe.epochs} epochs, seed {seed}", file=out,
           flush=True)
     return model, optimizer
-
-
-def _resume(model, args, recipe, dataset):
-    """The loaded ``model``, the number of epochs it has done (the run goes on from there to
-    ``recipe.epochs``) and the seed of the validation split."""
-    if model.optimizer is None:
-        raise CLIError(f"--resume {args.resume}: the file holds no optimizer state (saved "
-                       f"before training, by an older fastmlp, or with a learning-rate "
-                       f"schedule of your own), so the run cannot be continued exactly")
-    if recipe.components and model.n_inputs != recipe.components:
-        raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} inputs, "
-                       f"but --components {recipe.components} gives {recipe.components}; give "
-                       f"the --components of the interrupted run"
-                       + ("" if model.n_inputs != dataset.n_features else
-                          " (none: it trained on the features themselves)"))
-    if (not recipe.components and model.n_inputs < dataset.n_features
-            and model.n_outputs == dataset.n_classes):
-        # A --components run checkpoints the layers after its projection.
-        raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} inputs "
-                       f"and {dataset.title} has {dataset.n_features} features; if the run "
-                       f"projected them (--components, --recipe fast), give --components "
-                       f"{model.n_inputs}")
-    if (model.n_inputs, model.n_outputs) != (recipe.components or dataset.n_features,
-                                             dataset.n_classes):
-        raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} features "
-                       f"and {model.n_outputs} classes, but {dataset.title} has "
-                       f"{dataset.n_features} features and {dataset.n_classes} classes")
-    done = model.optimizer.epochs
-    if done >= recipe.epochs:
-        raise CLIError(f"--resume {args.resume}: the run has done {done} epochs, and "
-                       f"--epochs is {recipe.epochs}: nothing is left to train (give a "
-                       f"larger --epochs to train on)")
-    rates = [model.optimizer.lr_at(epoch) for epoch in range(done, recipe.epochs)]
-    if not any(rates):
-        # A schedule laid out over the first run's epochs (cosine ends at 0): going on past
-        # its end would spend the time and change nothing.
-        raise CLIError(f"--resume {args.resume}: the checkpoint's learning rate, "
-                       f"{model.optimizer.lr!r}, is 0 from epoch {done + 1} on, so epochs "
-                       f"{done + 1} to {recipe.epochs} would not change the weights. --resume "
-                       f"finishes the run the schedule was made for; to train longer, train a "
-                       f"new run with more --epochs")
-    seed = args.seed if args.seed is not None else (model.seed or 0)
-    return model, done, seed
 
 
 def _network_line(model, components, n_features, layers=""):
