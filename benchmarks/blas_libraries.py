@@ -76,7 +76,7 @@ def _epoch_loop(sgemm, index):
 def libraries():
     """``{name: compiled loop}`` for NumPy's own OpenBLAS (when NumPy has one) and SciPy's."""
     loops = {}
-    numpy_routines = _blas._numpy_blas()
+    _, numpy_routines = _blas._numpy_blas()
     if numpy_routines is not None:
         binding.add_symbol("bench_numpy_sgemm", numpy_routines["sgemm"])
         loops["numpy"] = _epoch_loop(_sgemm_intrinsic("bench_numpy_sgemm"), np.int64)

@@ -47,23 +47,24 @@ _NUMPY_ROUTINES = {"sgemm": "scipy_sgemm_64_", "dgemm": "scipy_dgemm_64_"}
 
 
 def _numpy_blas():
-    """The routines of NumPy's own OpenBLAS, ``{"sgemm": address, "dgemm": address}``, or
-    None when NumPy has none of its own (built against a system BLAS, MKL, Accelerate)."""
+    """NumPy's own OpenBLAS as ``(library, {"sgemm": address, "dgemm": address})``, or
+    ``(None, None)`` when NumPy has none of its own (built against a system BLAS, MKL,
+    Accelerate)."""
     if not _WIDE_SLOTS:
-        return None
+        return None, None
     folder = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
     try:
         names = sorted(n for n in os.listdir(folder) if n.startswith("libscipy_openblas64_"))
     except OSError:
-        return None
+        return None, None
     for name in names:
         try:
             library = ctypes.CDLL(os.path.join(folder, name))  # loaded already: NumPy's
-            return {routine: ctypes.cast(getattr(library, symbol), ctypes.c_void_p).value
-                    for routine, symbol in _NUMPY_ROUTINES.items()}
+            return library, {routine: ctypes.cast(getattr(library, symbol), ctypes.c_void_p).value
+                             for routine, symbol in _NUMPY_ROUTINES.items()}
         except (OSError, AttributeError):
             continue
-    return None
+    return None, None
 
 
 def _scipy_blas():
@@ -72,10 +73,35 @@ def _scipy_blas():
 
 
 #: Which library the kernels multiply with: "numpy" or "scipy".
-_addresses = _numpy_blas()
+_library, _addresses = _numpy_blas()
 LIBRARY = "numpy" if _addresses is not None else "scipy"
 if _addresses is None:
     _addresses = _scipy_blas()
+
+
+def _thread_routines(library):
+    """``(get, set)`` of the library's BLAS thread count, or None (SciPy's library: its
+    count is changed through threadpoolctl only, too slow to call around every kernel call)."""
+    try:
+        return (library.scipy_openblas_get_num_threads64_,
+                library.scipy_openblas_set_num_threads64_)
+    except AttributeError:
+        return None
+
+
+_threads = _thread_routines(_library) if _library is not None else None
+
+
+def blas_threads():
+    """The threads the kernels' BLAS multiplies on now; None when it cannot be told."""
+    return None if _threads is None else int(_threads[0]())
+
+
+def set_blas_threads(n):
+    """Let the kernels' BLAS multiply on ``n`` threads (only where :func:`blas_threads` can
+    tell the count)."""
+    if _threads is not None:
+        _threads[1](int(n))
 
 # The routines are linked by name, as Numba links its own helpers: compiled code that held
 # their addresses could not be cached on disk (the addresses change from process to process).
@@ -177,4 +203,66 @@ def _matmul(a, trans_a, b, trans_b, out):
         _xgemm(ref(np.uint8(flag_b)), ref(np.uint8(flag_a)), ref(_INDEX(n)), ref(_INDEX(m)),
                ref(_INDEX(k)), ref(one), _address(b), ref(_INDEX(b.shape[1])), _address(a),
                ref(_INDEX(a.shape[1])), ref(zero), _address(out), ref(_INDEX(n)), out.dtype)
+    return small_or_blas
+
+
+def matmul_at(a, a_off, lda, trans_a, b, b_off, ldb, trans_b, out, out_off, ldo, m, n, k):
+    """``out = op(a) @ op(b)`` on matrices stored in flat vectors: the ``(m, n)`` result at
+    ``out[out_off:]`` with rows ``ldo`` apart, ``op(a)`` ``(m, k)`` and ``op(b)`` ``(k, n)``
+    likewise at ``a_off`` / ``b_off`` with rows ``lda`` / ``ldb`` apart (before any transpose).
+    So a kernel multiplies some columns of a matrix (its share, :mod:`._team`) without a
+    copy. The same loop for tiny products, and the same BLAS call, as :func:`matmul`: on whole
+    matrices the two round alike.
+
+    Parameters
+    ----------
+    a, b, out : ndarray, shape (any,)
+        C-contiguous vectors of one float type.
+    a_off, b_off, out_off, lda, ldb, ldo, m, n, k : int
+    trans_a, trans_b : bool
+    """
+
+
+@intrinsic
+def _address_at(typingctx, array, offset):
+    """The address of ``array[offset]`` (no view built: a slice per operand added to every
+    kernel's compilation)."""
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        return builder.bitcast(builder.gep(data, [args[1]]), _VOID_P)
+    return types.voidptr(array, types.intp), codegen
+
+
+@overload(matmul_at, prefer_literal=False,
+          jit_options={"error_model": JIT_OPTIONS["error_model"]})
+def _matmul_at(a, a_off, lda, trans_a, b, b_off, ldb, trans_b, out, out_off, ldo, m, n, k):
+    def small_or_blas(a, a_off, lda, trans_a, b, b_off, ldb, trans_b, out, out_off, ldo, m,
+                      n, k):
+        if m * k * n <= SMALL_GEMM:
+            # One loop for every transpose: the flags only choose the strides (a loop per
+            # combination, as matmul's, compiled four times as much code here).
+            a_row, a_col = lda, 1
+            if trans_a:
+                a_row, a_col = 1, lda
+            b_row, b_col = ldb, 1
+            if trans_b:
+                b_row, b_col = 1, ldb
+            for i in range(m):
+                for j in range(n):
+                    acc = out.dtype.type(0)
+                    for p in range(k):
+                        acc += a[a_off + i * a_row + p * a_col] * b[b_off + p * b_row + j * b_col]
+                    out[out_off + i * ldo + j] = acc
+            return
+        flag_a, flag_b = _NO_TRANSPOSE, _NO_TRANSPOSE
+        if trans_a:
+            flag_a = _TRANSPOSE
+        if trans_b:
+            flag_b = _TRANSPOSE
+        one, zero = out.dtype.type(1), out.dtype.type(0)
+        ref = _by_reference
+        _xgemm(ref(np.uint8(flag_b)), ref(np.uint8(flag_a)), ref(_INDEX(n)), ref(_INDEX(m)),
+               ref(_INDEX(k)), ref(one), _address_at(b, b_off), ref(_INDEX(ldb)),
+               _address_at(a, a_off), ref(_INDEX(lda)), ref(zero), _address_at(out, out_off),
+               ref(_INDEX(ldo)), out.dtype)
     return small_or_blas

@@ -30,16 +30,23 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _formulas as F
+from . import _team as T
 from . import _train_losses as L
 from . import _train_steps as S
-from ._blas import matmul
+from ._blas import matmul_at
 from ._jit import jit
 from .codes import (
     ALL_ACTIVATIONS,
+    BINARY_CROSS_ENTROPY,
     CROSS_ENTROPY,
+    IDENTITY,
     LEAKY_RELU_BIT,
+    OPT_RMSPROP,
+    OPT_SGD,
     RELU_BIT,
+    SIGMOID,
     SIGMOID_BIT,
+    TANH,
     TANH_BIT,
 )
 
@@ -95,6 +102,17 @@ class Batch(NamedTuple):
     weights: np.ndarray
 
 
+class Team(NamedTuple):
+    """The threads running one kernel call together (:mod:`._team`): this one's ``member``
+    number of ``size``, their int64 barrier counters ``sync`` (``(8,)``, zeroed before the
+    call) and ``loss``, float64 ``(2,)``: the batch's loss and hits, written by member 0."""
+
+    member: int
+    size: int
+    sync: np.ndarray
+    loss: np.ndarray
+
+
 class Data(NamedTuple):
     """The training set: ``X`` flat ``(n * n_in,)``, labels ``(n,)`` (cross-entropy) or
     targets ``(n, k)`` (the other losses; the unused one is a dummy), and the
@@ -135,9 +153,11 @@ def train_batches_for(loss_code, activations, rule, weighted, dropout):
 # level of nesting copied the steps inlined below it again (0.5 s of a cold start).
 @functools.cache
 def _kernel(loss_code, used, rule, weighted, dropout):
+    smooth = bool(used & (SIGMOID_BIT | TANH_BIT))
+
     @jit
     def train_batches(data, layers, params, opt, batch, rng, orders, batch_size, batch_begin,
-                      batch_end, lrs, step, epoch_loss, epoch_correct, steps):
+                      batch_end, lrs, step, epoch_loss, epoch_correct, steps, team):
         """Run batches ``[batch_begin, batch_end)`` of each of ``len(lrs)`` epochs.
 
         Epoch ``e`` visits rows in the order ``orders[e]`` (C-contiguous ``(len(lrs), n)``
@@ -149,26 +169,37 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         mean, ``epoch_loss`` adds it times the batch's weight, and a batch whose weights sum to
         zero is skipped (no update).
 
+        ``team`` (:class:`Team`): this call is member ``team.member`` of ``team.size`` threads
+        running the kernel together on the same arguments (:mod:`._team`); each multiplies and
+        passes over its share of every layer's columns and updates its share of the
+        parameters; member 0 alone gathers nothing special but draws the dropout masks,
+        computes the loss and counts. With one member, the serial kernel.
+
         Returns ``(bad_epoch, bad_batch, bad_loss)``: where the loss stopped being finite
-        (``bad_epoch == -1`` when it never did). The kernel stops there and leaves undoing the
-        latest update (from the backups) to the caller, which knows whether an update happened
-        before this call.
+        (``bad_epoch == -1`` when it never did), the same on every member. The kernel stops
+        there and leaves undoing the latest update (from the backups) to the caller, which
+        knows whether an update happened before this call.
         """
         X = data.X
         sizes, acts, alphas, drops, w_off, b_off = layers
         theta, grad, _ = params
         work = batch.work
+        member, size, sync = team.member, team.size, team.sync
+        lead = member == 0
         n_in = sizes[0]
         n_layers = acts.shape[0]
         n = X.shape[0] // n_in
+        p_begin, p_end = (theta.shape[0]) * member // size, (theta.shape[0]) * (member + 1) // size
+        met = 0  # barriers met so far
         taken = 0
         for e in range(lrs.shape[0]):
             for b in range(batch_begin, batch_end):
-                # The batch: rows gathered in the epoch's order.
+                # The batch: rows gathered in the epoch's order, each member its share.
                 start = b * batch_size
                 B = min(batch_size, n - start)
                 xb = S.matrix_at(work, 0, B, n_in)
-                for i in range(B):
+                r_begin, r_end = (B) * member // size, (B) * (member + 1) // size
+                for i in range(r_begin, r_end):
                     row = orders[e, start + i]
                     S.copy_row(X[row * n_in:(row + 1) * n_in], xb[i])  # converts pixels too
                     if loss_code == CROSS_ENTROPY:
@@ -178,6 +209,8 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                             batch.targets[i, j] = data.targets[row, j]
                     if weighted:
                         batch.weights[i] = data.weights[row]
+                met += 1
+                T.barrier(sync, size, met)  # the batch gathered, the last update made
                 labels, targets = batch.labels[:B], batch.targets[:B]
                 weights = batch.weights[:B]
                 wsum = float(B)
@@ -185,52 +218,104 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                     wsum = F.weight_sum(weights)
                     if wsum == 0.0:
                         continue  # nothing to learn from: no loss, no update
+                if dropout:
+                    if lead:
+                        for l in range(n_layers):  # noqa: E741 - l is the layer index
+                            if drops[l] > 0.0:
+                                S.draw_dropout_mask(
+                                    S.matrix_at(work, batch.m_off[l], B, sizes[l + 1]),
+                                    drops[l], rng)
+                    met += 1
+                    T.barrier(sync, size, met)
 
-                # Forward: per layer z = a_prev @ W, then bias + activation (and dropout).
-                a_prev = xb
+                # Forward: per layer z = a_prev @ W, then bias + activation (and dropout),
+                # each member on its columns.
+                a_off = 0
                 for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
-                    W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
-                    z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
-                    matmul(a_prev, False, W, False, z)
-                    a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
-                    S.bias_activation(z, a, theta, b_off[l], acts[l], alphas[l], used)
-                    a_prev = a
+                    n_prev, n_out = sizes[l], sizes[l + 1]
+                    c0, c1 = (n_out) * member // size, (n_out) * (member + 1) // size
+                    matmul_at(work, a_off, n_prev, False, theta, w_off[l] + c0, n_out, False,
+                              work, batch.z_off[l] + c0, n_out, B, c1 - c0, n_prev)
+                    z = S.matrix_at(work, batch.z_off[l], B, n_out)
+                    a = S.matrix_at(work, batch.a_off[l], B, n_out)
+                    u0, u1 = np.uint64(c0), np.uint64(c1)
+                    S.add_bias(z, theta, b_off[l], u0, u1)
+                    act = acts[l]
+                    if smooth and (act == SIGMOID or act == TANH):
+                        S.smooth_activation(z, a, act, u0, u1)
+                    elif act != IDENTITY:  # identity: a is z itself
+                        S.relu_activation(z, a, act, alphas[l], u0, u1)
+                    a_off = batch.a_off[l]
                     if dropout and drops[l] > 0.0:
-                        a_prev = S.matrix_at(work, batch.o_off[l], B, sizes[l + 1])
-                        mask = S.matrix_at(work, batch.m_off[l], B, sizes[l + 1])
-                        S.dropout(a, mask, a_prev, drops[l], rng)
+                        a_off = batch.o_off[l]
+                        S.apply_dropout_mask(a, S.matrix_at(work, batch.m_off[l], B, n_out),
+                                             S.matrix_at(work, a_off, B, n_out), u0, u1)
+                    met += 1
+                    T.barrier(sync, size, met)
 
-                # The loss, and its gradient into the last layer's d.
-                d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
-                loss, correct = L.batch_loss(a_prev, labels, targets, weights, wsum, weighted, d,
-                                             loss_code)
+                # The loss, and its gradient into the last layer's d: small, one member.
+                if lead:
+                    out = S.matrix_at(work, a_off, B, sizes[n_layers])
+                    d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
+                    # The mean loss (over the batch's weight, and the outputs for the
+                    # elementwise losses) and the hits.
+                    if loss_code == CROSS_ENTROPY:
+                        total, hits = L.xent(out, labels, d, weights, wsum, weighted)
+                        team.loss[0] = total / wsum
+                        sync[2] = hits
+                    elif loss_code == BINARY_CROSS_ENTROPY:
+                        total = L.bce(out, targets, d, weights, wsum, weighted)
+                        team.loss[0] = total / (wsum * sizes[n_layers])
+                    else:
+                        total = L.mse(out, targets, d, weights, wsum, weighted)
+                        team.loss[0] = total / (wsum * sizes[n_layers])
+                met += 1
+                T.barrier(sync, size, met)
+                loss = team.loss[0]
                 if not math.isfinite(loss):
                     return e, b, loss
 
-                # Backward: activation derivative with the bias gradient, then dW and dx.
+                # Backward: activation derivative with the bias gradient, then dW and dx;
+                # each member on its columns of d, dW and dx. A member's columns of dx are
+                # its columns of the d below: no barrier between dx and the next layer's pass.
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
-                    d = S.matrix_at(work, batch.d_off[l], B, sizes[l + 1])
-                    z = S.matrix_at(work, batch.z_off[l], B, sizes[l + 1])
-                    a = S.matrix_at(work, batch.a_off[l], B, sizes[l + 1])
-                    mask = S.matrix_at(work, batch.m_off[l], B, sizes[l + 1])
+                    n_prev, n_out = sizes[l], sizes[l + 1]
+                    c0, c1 = (n_out) * member // size, (n_out) * (member + 1) // size
+                    d = S.matrix_at(work, batch.d_off[l], B, n_out)
+                    z = S.matrix_at(work, batch.z_off[l], B, n_out)
+                    a = S.matrix_at(work, batch.a_off[l], B, n_out)
+                    mask = S.matrix_at(work, batch.m_off[l], B, n_out)
+                    u0, u1 = np.uint64(c0), np.uint64(c1)
                     S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], used, mask,
-                                                    dropout and drops[l] > 0.0, grad, b_off[l])
-                    below = xb
+                                                    dropout and drops[l] > 0.0, grad, b_off[l],
+                                                    u0, u1)
+                    below = 0
                     if l > 0:
-                        below = S.matrix_at(work, batch.o_off[l - 1], B, sizes[l])
-                    matmul(below, True, d, False,
-                           S.matrix_at(grad, w_off[l], sizes[l], sizes[l + 1]))
+                        below = batch.o_off[l - 1]
+                    matmul_at(work, below, n_prev, True, work, batch.d_off[l] + c0, n_out, False,
+                              grad, w_off[l] + c0, n_out, n_prev, c1 - c0, B)
                     if l > 0:
-                        W = S.matrix_at(theta, w_off[l], sizes[l], sizes[l + 1])
-                        matmul(d, False, W, True,
-                               S.matrix_at(work, batch.d_off[l - 1], B, sizes[l]))
+                        met += 1
+                        T.barrier(sync, size, met)  # every column of d ready
+                        i0, i1 = (n_prev) * member // size, (n_prev) * (member + 1) // size
+                        matmul_at(work, batch.d_off[l], n_out, False,
+                                  theta, w_off[l] + i0 * n_out, n_out, True,
+                                  work, batch.d_off[l - 1] + i0, n_prev, B, i1 - i0, n_out)
 
-                # The update.
+                # The update, each member its share of the parameters.
+                met += 1
+                T.barrier(sync, size, met)  # every gradient ready
                 taken += 1
-                S.optimizer_step(params, opt, lrs[e], step + taken, rule)
-                steps[0] = taken
-                epoch_loss[e] += loss * wsum
-                epoch_correct[e] += correct
+                if rule == OPT_SGD:
+                    S.sgd_step(params, opt, lrs[e], p_begin, p_end)
+                elif rule == OPT_RMSPROP:
+                    S.rmsprop_step(params, opt, lrs[e], p_begin, p_end)
+                else:
+                    S.adam_step(params, opt, lrs[e], step + taken, p_begin, p_end)
+                if lead:
+                    steps[0] = taken
+                    epoch_loss[e] += loss * wsum
+                    epoch_correct[e] += sync[2]
         return -1, -1, 0.0
 
     return train_batches

@@ -3,8 +3,9 @@
 Used by :mod:`._train_kernel`: softmax cross-entropy, mean squared error and sigmoid binary
 cross-entropy of a batch, each writing the gradient of the batch's mean loss into ``d``, with
 the formulas of the op kernels (:mod:`._formulas`), so the numbers are those of the
-layer-by-layer path. Inlined into the kernel at Numba's level, where the constant loss code
-drops the other two.
+layer-by-layer path. Inlined into the kernel at Numba's level; the kernel calls the one its
+loss code (a constant) names, so the other two are dropped before inlining, which copies a
+function's whole body (each copy costs a cold start, issue 12).
 """
 
 from __future__ import annotations
@@ -13,22 +14,6 @@ import numpy as np
 
 from . import _formulas as F
 from ._jit import jit_inline
-from .codes import BINARY_CROSS_ENTROPY, CROSS_ENTROPY
-
-
-@jit_inline
-def batch_loss(out, labels, targets, weights, wsum, weighted, d, loss_code):
-    """Mean loss of the batch's output ``out (B, k)`` (weighted by ``weights (B,)``, whose
-    sum is ``wsum``, when ``weighted``; else ``wsum`` is ``B``) and its correct predictions;
-    writes the loss gradient into ``d (B, k)``."""
-    k = out.shape[1]
-    if loss_code == CROSS_ENTROPY:
-        total, correct = xent(out, labels, d, weights, wsum, weighted)
-        return total / wsum, correct
-    if loss_code == BINARY_CROSS_ENTROPY:
-        return bce(out, targets, d, weights, wsum, weighted) / (wsum * k), 0
-    return mse(out, targets, d, weights, wsum, weighted) / (wsum * k), 0
-
 
 # The losses of a batch, with the op kernels' formulas. ``weighted``: ``w`` holds the batch's
 # sample weights (model dtype) and ``wsum`` their F.weight_sum (> 0); each row's loss counts

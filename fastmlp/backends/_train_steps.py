@@ -15,24 +15,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba.extending import overload
 
 from . import _formulas as F
 from ._jit import JIT_OPTIONS, jit_inline
 from ._scalar_math import tanh
-from .codes import (
-    IDENTITY,
-    LEAKY_RELU,
-    LEAKY_RELU_BIT,
-    OPT_RMSPROP,
-    OPT_SGD,
-    RELU,
-    RELU_BIT,
-    SIGMOID,
-    SIGMOID_BIT,
-    TANH,
-    TANH_BIT,
-)
+from .codes import RELU, SIGMOID
 
 #: Layout of the float64 ``hyper`` vector of optimizer settings.
 (H_MOMENTUM, H_NESTEROV, H_DECAY1, H_DECAY2, H_EPS, H_WEIGHT_DECAY, H_DECOUPLED,
@@ -67,66 +56,93 @@ def copy_row(src, dst):
 
 
 @jit_inline
-def add_bias(z, theta, b_off):
+def add_bias(z, theta, b_off, c0, c1):
     if b_off >= 0:
-        n, m = z.shape
-        b = theta[b_off:b_off + m]  # a view: b[j] vectorises, theta[b_off + j] did not
-        for i in range(n):
-            for j in range(m):
+        b = theta[b_off:b_off + z.shape[1]]  # a view: b[j] vectorises, theta[b_off + j] did not
+        for i in range(z.shape[0]):
+            for j in range(c0, c1):
                 z[i, j] += b[j]
 
 
-@jit_inline
-def bias_activation(z, a, theta, b_off, act, alpha, used):
-    """``z += b`` then ``a = act(z)``; for identity ``a`` is ``z`` itself. ``used``: the set
-    of activations the network has (:func:`.codes.activation_set`), a constant of the kernel,
-    so the others are not compiled.
+# Every pass below works on the columns [c0, c1) of its matrices, all rows: a member's share
+# of the layer when the kernel runs on a team of threads (._team), all of them on one thread.
+# Columns, not rows, because the bias gradient sums each column over the rows: one member
+# per column keeps that sum in the serial order. The column bounds arrive unsigned
+# (:func:`columns`): an index from a signed range(c0, c1) is not provably non-negative,
+# each access then paid Numba's wrap-around check and the loops did not vectorise (7.6x
+# slower, measured); views of each row's share vectorised too but cost a cold start 1.5 s.
 
-    One loop per activation, with its code a constant, so the branch sits outside the inner
-    loop (which then vectorises) and each inlined ``exp``/``tanh`` appears once."""
-    add_bias(z, theta, b_off)
-    if act == IDENTITY:
-        return
-    n, m = z.shape
-    if used & RELU_BIT and act == RELU:
+
+@jit_inline
+def columns(c0, c1):
+    """The share's column bounds as unsigned integers, for the passes' loops."""
+    return np.uint64(c0), np.uint64(c1)
+
+
+@jit_inline
+def relu_activation(z, a, act, alpha, c0, c1):
+    """``a = act(z)`` for ReLU or leaky ReLU (``act``, slope ``alpha``).
+
+    The activations come in two functions, ReLU's family and the smooth ones, so a kernel
+    whose network has no sigmoid or tanh inlines only this one (inlining copies a whole body:
+    a cold start's cost). One loop per activation, with its code a constant, so the branch
+    sits outside the inner loop (which then vectorises)."""
+    n = z.shape[0]
+    if act == RELU:
         for i in range(n):
-            for j in range(m):
+            for j in range(c0, c1):
                 a[i, j] = F.relu(z[i, j])
-    elif used & LEAKY_RELU_BIT and act == LEAKY_RELU:
+    else:
         slope = z.dtype.type(alpha)
         for i in range(n):
-            for j in range(m):
+            for j in range(c0, c1):
                 a[i, j] = F.leaky_relu(z[i, j], slope)
-    elif used & SIGMOID_BIT and act == SIGMOID:
+
+
+@jit_inline
+def smooth_activation(z, a, act, c0, c1):
+    """``a = act(z)`` for sigmoid or tanh (``act``); each inlined ``exp``/``tanh`` once."""
+    n = z.shape[0]
+    if act == SIGMOID:
         for i in range(n):
-            for j in range(m):
+            for j in range(c0, c1):
                 a[i, j] = F.sigmoid(z[i, j])
-    elif used & TANH_BIT and act == TANH:
+    else:
         for i in range(n):
-            for j in range(m):
+            for j in range(c0, c1):
                 a[i, j] = tanh(z[i, j])
 
 
 @jit_inline
-def dropout(a, mask, out, p, rng):
-    """Inverted dropout: ``mask`` is 0 or ``1 / (1 - p)``, ``out = a * mask``.
+def draw_dropout_mask(mask, p, rng):
+    """Inverted dropout's ``mask (B, m)``: each element 0 or ``1 / (1 - p)``.
 
     One float64 uniform per element, row by row, from ``rng`` (a NumPy Generator whose state
-    Numba shares): the same draws, in the same order, as the layer-by-layer Dropout layer."""
-    dt = a.dtype.type
+    Numba shares): the same draws, in the same order, as the layer-by-layer Dropout layer.
+    One member draws every mask of a step, in layer order, before the forward pass: the
+    generator is one sequence."""
+    dt = mask.dtype.type
     scale, zero = dt(1.0 / (1.0 - p)), dt(0)
-    n, m = a.shape
+    n, m = mask.shape
     for i in range(n):
         for j in range(m):
             keep = zero
             if rng.random() >= p:
                 keep = scale
             mask[i, j] = keep
-            out[i, j] = a[i, j] * keep
 
 
 @jit_inline
-def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad, b_off):
+def apply_dropout_mask(a, mask, out, c0, c1):
+    """``out = a * mask``."""
+    for i in range(a.shape[0]):
+        for j in range(c0, c1):
+            out[i, j] = a[i, j] * mask[i, j]
+
+
+@jit_inline
+def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad, b_off, c0,
+                                  c1):
     """``d *= mask`` (if ``dropped``), then ``d = act'(z) * d`` in place and, with a bias,
     ``grad[b] = column sums of d``, one pass."""
     slope = d.dtype.type(alpha)
@@ -136,10 +152,10 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
     # db[j] vectorises, grad[b_off + j] paid a wrap-around check per element.
     db = grad[max(b_off, 0):max(b_off, 0) + m]
     if has_bias:
-        for j in range(m):
+        for j in range(c0, c1):
             db[j] = 0
     for i in range(n):
-        for j in range(m):
+        for j in range(c0, c1):
             g = d[i, j]
             if dropped:
                 g = g * mask[i, j]
@@ -149,56 +165,82 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
                 db[j] += g
 
 
-@jit_inline
-def optimizer_step(params, opt, lr, step, rule):
-    """One update of every parameter, with the reference ops' formulas; keeps the previous
-    parameters and state in the backups (same pass) so a non-finite loss can undo the step.
-    Weight decay skips the elements where ``opt.decayed`` is 0 (biases), unless the rule
-    decays every parameter (``hyper[H_DECAY_BIASES]``). ``rule``: the ``OPT_*`` code, a
-    constant of the kernel, so the other rules are not compiled.
+# The update, one function per rule: the kernel calls the one its rule (a constant) names, so
+# Numba drops the others before inlining: inlining copies a function's whole body, and copying
+# every rule's loop into the kernel cost its first compilation about 0.3 s (issue 12).
+#
+# Each updates the parameters ``[begin, end)`` (a member's share, :mod:`._team`) with the
+# reference ops' formulas and keeps the previous parameters and state in the backups (same
+# pass) so a non-finite loss can undo the step. Weight decay skips the elements where
+# ``opt.decayed`` is 0 (biases), unless the rule decays every parameter
+# (``hyper[H_DECAY_BIASES]``).
+#
+# Shared out by the kernel's own team, not a Numba parallel region: one here made a
+# 784-128-10 epoch 25x slower, its threads spinning against OpenBLAS's on a 2-core machine.
+# Copying the backups costs three more vector writes per element than taking turns between
+# the two sets (the wide net's update pass: 182 against 151 ms an epoch,
+# ``benchmarks/update_pass.py``), but the kernel then picks its arrays per step, which made
+# its first compilation 0.3 s longer (issue 12's cold start): the copy stays.
 
-    Serial on purpose: a Numba parallel region here made a 784-128-10 epoch 25x slower, its
-    threads spinning against OpenBLAS's on a 2-core machine. Copying the backups costs three
-    more vector writes per element than taking turns between the two sets (the wide net's
-    update pass: 182 against 151 ms an epoch, ``benchmarks/update_pass.py``), but the kernel
-    then picks its arrays per step, which made its first compilation 0.3 s longer (issue 12's
-    cold start): the copy stays."""
+
+@jit_inline
+def sgd_step(params, opt, lr, begin, end):
+    """SGD with momentum (Nesterov's or not) and weight decay."""
     theta, grad, backup = params
-    s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
-    hyper, decayed = opt.hyper, opt.decayed
+    s1, b1, hyper, decayed = opt.s1, opt.s1_backup, opt.hyper, opt.decayed
     dt = theta.dtype.type
     lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
     every = hyper[H_DECAY_BIASES] != 0.0
-    if rule == OPT_SGD:
-        momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
-        use_momentum = hyper[H_MOMENTUM] != 0.0
-        for i in range(theta.shape[0]):
-            backup[i], b1[i] = theta[i], s1[i]
-            decay = use_wd and (every or decayed[i] != 0)
-            theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov,
-                                            wd, decay, use_momentum)
-    elif rule == OPT_RMSPROP:
-        rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
-        eps = dt(hyper[H_EPS])
-        for i in range(theta.shape[0]):
-            backup[i], b1[i] = theta[i], s1[i]
-            decay = use_wd and (every or decayed[i] != 0)
-            theta[i], s1[i] = F.rmsprop_element(theta[i], grad[i], s1[i], lr_, rho, c, eps, wd,
-                                                decay)
-    else:
-        beta1, c1 = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
-        beta2, c2 = dt(hyper[H_DECAY2]), dt(1.0 - hyper[H_DECAY2])
-        eps = dt(hyper[H_EPS])
-        decoupled = hyper[H_DECOUPLED] != 0.0
-        shrink = dt(1.0 - lr * hyper[H_WEIGHT_DECAY])
-        # math.pow with a float exponent is C's pow, as Python's ``beta ** step`` in the op
-        # wrapper; Numba's ``**`` with an int exponent multiplies and rounds differently.
-        step_size = dt(lr / (1.0 - math.pow(hyper[H_DECAY1], float(step))))
-        bc2_sqrt = dt(math.sqrt(1.0 - math.pow(hyper[H_DECAY2], float(step))))
-        for i in range(theta.shape[0]):
-            backup[i], b1[i], b2[i] = theta[i], s1[i], s2[i]
-            decay = use_wd and (every or decayed[i] != 0)
-            theta[i], s1[i], s2[i] = F.adam_element(
-                theta[i], grad[i], s1[i], s2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt, eps,
-                wd, decay and not decoupled, shrink, decay and decoupled)
+    momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
+    use_momentum = hyper[H_MOMENTUM] != 0.0
+    for i in range(np.uint64(begin), np.uint64(end)):  # unsigned: vectorises (above)
+        backup[i], b1[i] = theta[i], s1[i]
+        decay = use_wd and (every or decayed[i] != 0)
+        theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov, wd,
+                                        decay, use_momentum)
+
+
+@jit_inline
+def rmsprop_step(params, opt, lr, begin, end):
+    """RMSprop with weight decay."""
+    theta, grad, backup = params
+    s1, b1, hyper, decayed = opt.s1, opt.s1_backup, opt.hyper, opt.decayed
+    dt = theta.dtype.type
+    lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
+    use_wd = hyper[H_WEIGHT_DECAY] != 0.0
+    every = hyper[H_DECAY_BIASES] != 0.0
+    rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
+    eps = dt(hyper[H_EPS])
+    for i in range(np.uint64(begin), np.uint64(end)):
+        backup[i], b1[i] = theta[i], s1[i]
+        decay = use_wd and (every or decayed[i] != 0)
+        theta[i], s1[i] = F.rmsprop_element(theta[i], grad[i], s1[i], lr_, rho, c, eps, wd,
+                                            decay)
+
+
+@jit_inline
+def adam_step(params, opt, lr, step, begin, end):
+    """Adam, with L2 or decoupled (AdamW) weight decay; ``step`` counts this update."""
+    theta, grad, backup = params
+    s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
+    hyper, decayed = opt.hyper, opt.decayed
+    dt = theta.dtype.type
+    wd = dt(hyper[H_WEIGHT_DECAY])
+    use_wd = hyper[H_WEIGHT_DECAY] != 0.0
+    every = hyper[H_DECAY_BIASES] != 0.0
+    beta1, c1 = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
+    beta2, c2 = dt(hyper[H_DECAY2]), dt(1.0 - hyper[H_DECAY2])
+    eps = dt(hyper[H_EPS])
+    decoupled = hyper[H_DECOUPLED] != 0.0
+    shrink = dt(1.0 - lr * hyper[H_WEIGHT_DECAY])
+    # math.pow with a float exponent is C's pow, as Python's ``beta ** step`` in the op
+    # wrapper; Numba's ``**`` with an int exponent multiplies and rounds differently.
+    step_size = dt(lr / (1.0 - math.pow(hyper[H_DECAY1], float(step))))
+    bc2_sqrt = dt(math.sqrt(1.0 - math.pow(hyper[H_DECAY2], float(step))))
+    for i in range(np.uint64(begin), np.uint64(end)):
+        backup[i], b1[i], b2[i] = theta[i], s1[i], s2[i]
+        decay = use_wd and (every or decayed[i] != 0)
+        theta[i], s1[i], s2[i] = F.adam_element(
+            theta[i], grad[i], s1[i], s2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt, eps,
+            wd, decay and not decoupled, shrink, decay and decoupled)

@@ -22,6 +22,7 @@ from ..backends.codes import (
     activation_set,
 )
 from ..optim import SGD, Adam, AdamW, RMSprop
+from .team import run_as_team, team_size
 
 _FUSED_OPTIMIZERS = (SGD, RMSprop, Adam, AdamW)
 
@@ -112,6 +113,12 @@ class FusedTrainer:
         self.updated = False
         self._steps = np.zeros(1, dtype=np.int64)
         self.last_call_steps = 0
+        self._step_work = batch_size * sum(layer.n_in * layer.n_out for layer in plan)
+
+    @property
+    def team_size(self):
+        """The threads the kernel runs on now (:func:`~fastmlp.training.team.team_size`)."""
+        return team_size(self._step_work)
 
     @property
     def drops(self):
@@ -136,13 +143,13 @@ class FusedTrainer:
         rule, opt_state = self._optimizer_state()
         kernel = K.train_batches_for(self.loss_code, self.activations, rule, self.weighted,
                                      self.drops)
+        args = (self.data, self.layers, self.params, opt_state, self.batch, self.model._rng,
+                np.ascontiguousarray(orders, dtype=np.int64), self.batch_size, batch_begin,
+                batch_end, np.asarray(lrs, dtype=np.float64), opt.iterations, loss_sums,
+                correct, self._steps)
         self._steps[0] = 0
         try:
-            bad_epoch, bad_batch, bad_loss = kernel(
-                self.data, self.layers, self.params, opt_state, self.batch,
-                self.model._rng, np.ascontiguousarray(orders, dtype=np.int64), self.batch_size,
-                batch_begin, batch_end, np.asarray(lrs, dtype=np.float64), opt.iterations,
-                loss_sums, correct, self._steps)
+            bad_epoch, bad_batch, bad_loss = run_as_team(kernel, args, self.team_size)
         finally:
             # Also on Ctrl-C, which surfaces once the kernel returns: count what it did.
             self.last_call_steps = int(self._steps[0])

@@ -10,6 +10,7 @@ import itertools
 import numpy as np
 import pytest
 
+import fastmlp.training.fused as fused_module
 import fastmlp.training.loop as loop
 from fastmlp import MLP, SGD, Adam, AdamW, RMSprop, Sequential
 from fastmlp.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
@@ -79,9 +80,18 @@ def _assert_same(a, b):
                 assert out_a.history[key] == out_b.history[key], key
 
 
+@pytest.fixture(params=[1, 2, 3], ids=["serial", "team-of-2", "team-of-3"])
+def team(request, monkeypatch):
+    """The fused kernel on 1, 2 or 3 threads, whatever the network's size. These networks'
+    products are small enough for the kernels' own loop, which adds each element's terms in
+    the same order however the columns are shared out: every team gives the serial bits."""
+    monkeypatch.setattr(fused_module, "team_size", lambda step_work: request.param)
+    return request.param
+
+
 @pytest.mark.parametrize(("activation", "loss", "optimizer", "dropout", "dtype"), CASES)
-def test_fused_and_layerwise_train_to_the_same_bits(monkeypatch, activation, loss, optimizer,
-                                                    dropout, dtype):
+def test_fused_and_layerwise_train_to_the_same_bits(monkeypatch, team, activation, loss,
+                                                    optimizer, dropout, dtype):
     X, y = _data(loss)
 
     def build():
@@ -103,7 +113,8 @@ NON_FINITE = {"nan-weight": ("weight", np.nan), "inf-weight": ("weight", np.inf)
 
 @pytest.mark.parametrize("case", list(NON_FINITE))
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_non_finite_values_stop_both_trainers_at_the_same_step(monkeypatch, case, activation):
+def test_non_finite_values_stop_both_trainers_at_the_same_step(monkeypatch, team, case,
+                                                               activation):
     where, value = NON_FINITE[case]
     X = np.random.default_rng(1).normal(size=(24, 6)).astype(np.float32)
     if where != "weight":

@@ -1,0 +1,102 @@
+"""A team of threads running one kernel together: each its share of the work, then a barrier.
+
+The fused training kernel (:mod:`._train_kernel`) runs on ``team`` threads at once (the
+caller starts ``team - 1`` Python threads; the kernel releases the GIL), each with its
+``member`` number. They split every product and every pass by columns (:func:`share`) and
+meet at a :func:`barrier` wherever one needs what another wrote. With one member the barrier
+is a no-op and the kernel is the serial one.
+
+Why the kernel's own threads rather than BLAS's: on two cores, BLAS's threads multiply and
+then wait, spinning, while everything between the products (activations, the optimizer's pass
+over all parameters) runs on one core; the team shares those passes too, and the products,
+each member multiplying its columns on one BLAS thread, run as fast as BLAS's own two-thread
+split (measured, docs/benchmarks.md).
+
+The barrier counts arrivals in ``sync[0]`` with an atomic add; a member waits until the
+count reaches ``generation * team``. The count only grows, so a barrier never has to be
+reset within a call; the caller zeroes it before each call. Waiting spins briefly, then
+yields the core, so a member that waits long (the other one descheduled on a busy host) does
+not hold it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from llvmlite import binding, ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from ._jit import jit, jit_inline
+
+#: Spins before a waiting member starts yielding its core.
+SPINS_BEFORE_YIELD = 200
+
+# Linked by name, as the BLAS routines (_blas.py): compiled code that held the address could
+# not be cached on disk.
+binding.add_symbol("fastmlp_sched_yield",
+                   ctypes.cast(ctypes.CDLL(None).sched_yield, ctypes.c_void_p).value)
+
+
+def _element_pointer(context, builder, signature, args):
+    array_type = signature.args[0]
+    array = context.make_array(array_type)(context, builder, args[0])
+    return cgutils.get_item_pointer(context, builder, array_type, array, [args[1]])
+
+
+@intrinsic
+def _atomic_add(typingctx, counts, index, value):
+    """``counts[index] += value`` as one atomic step (sequentially consistent: every write
+    before it is visible to a member that sees the new count)."""
+    def codegen(context, builder, signature, args):
+        pointer = _element_pointer(context, builder, signature, args)
+        return builder.atomic_rmw("add", pointer, args[2], "seq_cst")
+    return types.int64(counts, index, types.int64), codegen
+
+
+@intrinsic
+def _atomic_read(typingctx, counts, index):
+    """``counts[index]``, read afresh each time (acquire: the writes before the count are
+    visible after it)."""
+    def codegen(context, builder, signature, args):
+        pointer = _element_pointer(context, builder, signature, args)
+        return builder.load_atomic(pointer, "acquire", 8)
+    return types.int64(counts, index), codegen
+
+
+@intrinsic
+def _yield_core(typingctx):
+    """``sched_yield()``: let another thread run on this core."""
+    def codegen(context, builder, signature, args):
+        routine = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.IntType(32), []), "fastmlp_sched_yield")
+        builder.call(routine, [])
+        return context.get_dummy_value()
+    return types.void(), codegen
+
+
+@jit
+def barrier(sync, team, generation):
+    """Wait until every member of the team has arrived at its ``generation``-th barrier.
+
+    ``sync``: the team's int64 counters (``sync[0]`` counts arrivals; ``sync[1]`` non-zero
+    releases every barrier at once: a member failed, and the others must run out instead of
+    waiting for it forever); ``generation``: how many barriers this member has reached, this
+    one included (the same on every member, since all run the same control flow)."""
+    if team == 1:
+        return
+    _atomic_add(sync, 0, 1)
+    target = generation * team
+    spins = 0
+    while _atomic_read(sync, 0) < target and _atomic_read(sync, 1) == 0:
+        spins += 1
+        if spins > SPINS_BEFORE_YIELD:
+            _yield_core()
+
+
+@jit_inline
+def share(n, member, team):
+    """Member ``member``'s part ``[begin, end)`` of ``range(n)`` split in ``team`` nearly equal
+    consecutive parts (empty when ``n < team`` leaves it none)."""
+    return n * member // team, n * (member + 1) // team

@@ -1,0 +1,89 @@
+"""Running the fused kernel on a team of threads: how many, and starting and joining them.
+
+The kernel splits each step's products and passes by columns over the members of a team
+(:mod:`fastmlp.backends._team`). A team takes the threads BLAS would have used: as many
+members as BLAS has threads (``fastmlp.threads(n)`` or ``OPENBLAS_NUM_THREADS`` set that),
+no more than the cores the process may run on, each member multiplying on one BLAS thread
+while the team works. Networks whose step is small train on one thread, as before: a team
+costs a thread's start per kernel call and a few barriers per layer, which a step of XOR
+(a few hundred multiply-adds) would not repay.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from ..backends import _blas
+from ..backends import _train_kernel as K
+
+#: Multiply-adds in a step's forward products below which a fit stays on one thread
+#: (784-128-10 at batch 128 has 12.9 million; the digits' 64-32-10 at batch 32, 76,000).
+MIN_TEAM_WORK = 1_000_000
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def team_size(step_work):
+    """How many threads should run a kernel whose step does ``step_work`` forward
+    multiply-adds: BLAS's thread count now, at most the usable cores; 1 for a small step,
+    or when the kernels' BLAS cannot say or change its count."""
+    threads = _blas.blas_threads()
+    if threads is None or step_work < MIN_TEAM_WORK:
+        return 1
+    return max(1, min(threads, _cores()))
+
+
+def run_as_team(kernel, args, size):
+    """``kernel(*args, team)`` on ``size`` threads, this one member 0; its result.
+
+    BLAS multiplies on one thread per member meanwhile (its count comes back after). The
+    other members are joined before returning, even when Ctrl-C arrives in between: they
+    write into the same arrays, which the caller reads once this returns. Should a member
+    fail, the others are released from their barriers (their results are then meaningless)
+    and its error is raised.
+    """
+    sync, loss = np.zeros(8, dtype=np.int64), np.zeros(2)
+    if size == 1:
+        return kernel(*args, K.Team(0, 1, sync, loss))
+    errors = []
+
+    def member(number):
+        try:
+            kernel(*args, K.Team(number, size, sync, loss))
+        except BaseException as err:  # noqa: BLE001 - handed to the caller, raised there
+            errors.append(err)
+            sync[1] = 1
+
+    blas_threads = _blas.blas_threads()
+    _blas.set_blas_threads(1)
+    members = [threading.Thread(target=member, args=(m,), name=f"fastmlp-member-{m}",
+                                daemon=True) for m in range(1, size)]
+    try:
+        for thread in members:
+            thread.start()
+        result = kernel(*args, K.Team(0, size, sync, loss))
+    except BaseException:
+        sync[1] = 1
+        raise
+    finally:
+        interrupted = None
+        for thread in members:
+            while thread.is_alive():
+                try:
+                    thread.join()
+                except KeyboardInterrupt as err:  # wait all the same; raise it after
+                    interrupted = err
+        _blas.set_blas_threads(blas_threads)
+        if interrupted is not None:
+            raise interrupted
+    if errors:
+        raise errors[0]
+    return result

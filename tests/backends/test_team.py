@@ -1,0 +1,52 @@
+"""fastmlp.backends._team: the shares of a range and the barrier of a team of threads."""
+
+import threading
+
+import numba
+import numpy as np
+import pytest
+
+from fastmlp.backends import _team as T
+
+
+@numba.njit
+def _share(n, member, team):
+    return T.share(n, member, team)
+
+
+@pytest.mark.parametrize("team", [1, 2, 3, 5])
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 10, 512])
+def test_the_shares_cover_the_range_once_in_order(n, team):
+    shares = [_share(n, member, team) for member in range(team)]
+    assert shares[0][0] == 0 and shares[-1][1] == n
+    for (_, end), (begin, _) in zip(shares, shares[1:]):
+        assert end == begin
+    sizes = [end - begin for begin, end in shares]
+    assert max(sizes) - min(sizes) <= 1
+
+
+@numba.njit(nogil=True)
+def _rounds(member, team, sync, slots, seen, rounds):
+    """Each round every member writes the round into its slot, meets the others, then reads
+    the smallest slot: with a working barrier, every member has written this round."""
+    for r in range(rounds):
+        slots[member] = r
+        T.barrier(sync, team, 2 * r + 1)
+        seen[member, r] = slots.min()
+        T.barrier(sync, team, 2 * r + 2)  # nobody starts the next round before all read
+
+
+@pytest.mark.parametrize("team", [1, 2, 3])
+def test_no_member_passes_a_barrier_before_every_member_reaches_it(team):
+    rounds = 2000
+    sync, slots = np.zeros(8, np.int64), np.full(team, -1, np.int64)
+    seen = np.full((team, rounds), -1, np.int64)
+    threads = [threading.Thread(target=_rounds, args=(m, team, sync, slots, seen, rounds))
+               for m in range(1, team)]
+    for thread in threads:
+        thread.start()
+    _rounds(0, team, sync, slots, seen, rounds)
+    for thread in threads:
+        thread.join()
+    np.testing.assert_array_equal(seen, np.tile(np.arange(rounds), (team, 1)))
+    assert sync[0] == (2 * rounds * team if team > 1 else 0)

@@ -1,0 +1,117 @@
+"""fastmlp.training.team: how many threads train, and running the fused kernel on them."""
+
+import threading
+
+import numba
+import numpy as np
+import pytest
+
+import fastmlp
+import fastmlp.training.fused as fused_module
+import fastmlp.training.team as team_module
+from fastmlp import MLP, Adam
+from fastmlp.backends import _blas
+from fastmlp.backends import _team as T
+from fastmlp.training.fused import FusedTrainer
+
+
+def test_a_small_step_trains_on_one_thread(monkeypatch):
+    monkeypatch.setattr(_blas, "blas_threads", lambda: 8)
+    monkeypatch.setattr(team_module, "_cores", lambda: 8)
+    assert team_module.team_size(team_module.MIN_TEAM_WORK - 1) == 1
+    assert team_module.team_size(team_module.MIN_TEAM_WORK) == 8
+
+
+def test_the_team_takes_blas_threads_up_to_the_usable_cores(monkeypatch):
+    monkeypatch.setattr(team_module, "_cores", lambda: 2)
+    for blas, expected in ((1, 1), (2, 2), (6, 2)):
+        monkeypatch.setattr(_blas, "blas_threads", lambda blas=blas: blas)
+        assert team_module.team_size(10 ** 9) == expected
+    monkeypatch.setattr(_blas, "blas_threads", lambda: None)  # a BLAS that cannot tell
+    assert team_module.team_size(10 ** 9) == 1
+
+
+def test_fastmlp_threads_sets_the_team_of_a_large_network():
+    model = MLP([784, 128, 10], seed=0)
+    trainer = FusedTrainer(model, np.zeros((256, 784), np.float32), np.zeros(256, np.int64), 128)
+    if _blas.blas_threads() is None:
+        pytest.skip("the kernels' BLAS cannot tell its thread count")
+    with fastmlp.threads(1):
+        assert trainer.team_size == 1
+    with fastmlp.threads(2):
+        assert trainer.team_size == min(2, team_module._cores())
+
+
+def _members_alive():
+    return [t for t in threading.enumerate() if t.name.startswith("fastmlp-member-")]
+
+
+def test_members_are_joined_and_blas_gets_its_threads_back():
+    seen = []
+
+    def kernel(value, team):
+        seen.append((team.member, team.size, value))
+        return team.member
+
+    before = _blas.blas_threads()
+    assert team_module.run_as_team(kernel, ("x",), 3) == 0  # member 0's result
+    assert sorted(seen) == [(0, 3, "x"), (1, 3, "x"), (2, 3, "x")]
+    assert _blas.blas_threads() == before and not _members_alive()
+
+
+@numba.njit(nogil=True)
+def _fail_or_wait(fail_member, team):
+    if team.member == fail_member:
+        raise ValueError("member failed")
+    T.barrier(team.sync, team.size, 1)  # the failed member never arrives
+    return 0
+
+
+@pytest.mark.parametrize("fail_member", [0, 1])
+def test_a_failing_member_releases_the_others_and_its_error_is_raised(fail_member):
+    outcome = []
+
+    def run():
+        try:
+            team_module.run_as_team(_fail_or_wait, (fail_member,), 2)
+        except ValueError as err:
+            outcome.append(str(err))
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(timeout=60)  # a barrier left waiting would hang here
+    assert not runner.is_alive(), "the team hung after a member failed"
+    assert outcome == ["member failed"] and not _members_alive()
+
+
+def _fit(team, monkeypatch, dropout=0.0, seed=0):
+    """One epoch of a network whose products go through BLAS, on a team of ``team``."""
+    monkeypatch.setattr(fused_module, "team_size", lambda step_work: team)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(640, 96)).astype(np.float32)
+    y = rng.integers(0, 10, len(X))
+    model = MLP([96, 160, 70, 10], dropout=dropout, seed=seed)
+    history = model.fit(X, y, epochs=2, batch_size=64, optimizer=Adam(1e-3), verbose=0)
+    return model, history.history
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_a_team_trains_as_one_thread_does_up_to_rounding(monkeypatch, dropout):
+    """BLAS may round a product of some columns differently from the whole product, so a
+    team's bits can differ from one thread's (as BLAS's own thread count changes them); the
+    training must not: same masks, same steps, the same weights up to float32 rounding."""
+    serial, serial_history = _fit(1, monkeypatch, dropout)
+    for team in (2, 3):
+        model, history = _fit(team, monkeypatch, dropout)
+        np.testing.assert_allclose(model.flat_params, serial.flat_params, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(history["loss"], serial_history["loss"], rtol=1e-5)
+        assert history["accuracy"] == pytest.approx(serial_history["accuracy"], abs=2 / 640)
+        assert model.optimizer.iterations == serial.optimizer.iterations == 20
+
+
+def test_a_team_repeats_its_bits(monkeypatch):
+    first, first_history = _fit(2, monkeypatch, dropout=0.3)
+    again, again_history = _fit(2, monkeypatch, dropout=0.3)
+    np.testing.assert_array_equal(first.flat_params, again.flat_params)
+    assert {k: v for k, v in first_history.items() if k != "seconds"} == \
+        {k: v for k, v in again_history.items() if k != "seconds"}
