@@ -15,8 +15,10 @@ threads, and with another split the partial sums add up in another order. Traini
 It caps every BLAS library loaded in the process (NumPy's and SciPy's: the Numba kernels
 multiply through NumPy's own when it has one, else SciPy's) with threadpoolctl, and Numba's
 own thread pool, which only the numerical gradients use (each coordinate on one thread, so
-their values do not depend on the count). :func:`thread_counts` reports the counts in
-effect, for a run's log. Setting ``OPENBLAS_NUM_THREADS`` (or ``MKL_NUM_THREADS``,
+their values do not depend on the count). The fused training kernel follows BLAS's count:
+it runs on that many threads of its own, each multiplying on one BLAS thread
+(:mod:`fastmlp.training.team`). :func:`thread_counts` reports the counts in effect, for a
+run's log. Setting ``OPENBLAS_NUM_THREADS`` (or ``MKL_NUM_THREADS``,
 ``OMP_NUM_THREADS``) before Python starts pins BLAS for a whole process instead.
 """
 

@@ -1,31 +1,27 @@
 """The fused training kernel of the Numba path: many batches (or whole epochs) in one call.
 
-The network arrives as a few named tuples of plain arrays (built by
-:mod:`fastmlp.training.fused`):
+The network arrives as a few named tuples of plain arrays (:mod:`._train_args`, built by
+:mod:`fastmlp.training.fused`).
 
-- :class:`Layers`, the model's layer plan: widths, activation codes, leaky slopes, dropout
-  rates and the offsets of each ``W`` and ``b`` in the flat parameter vector;
-- :class:`Params`: the flat parameters ``theta`` (the model's own storage), their gradient,
-  and ``theta`` as it was before the latest update;
-- :class:`OptimizerState`: the update rule's code and settings, its state vectors and their
-  values before the latest update;
-- :class:`Batch`: the flat work vector (per layer ``z``, ``a``, dropout mask, dropped output
-  ``o`` and the gradient ``d`` flowing down, at the offsets given) and the gathered targets;
-- :class:`Data`: the training set and the loss code.
-
-Around each GEMM (BLAS into a preallocated view, :mod:`._blas`) everything is fused:
+Around each GEMM (BLAS into preallocated storage, :mod:`._blas`) everything is fused:
 bias + activation in one pass, the activation derivative with the bias gradient in one pass,
 softmax cross-entropy forward and backward in one pass per row, and the optimizer update over
 the whole parameter vector in one pass. Nothing is allocated per step. Every formula comes
 from :mod:`._formulas`, shared with the op kernels, so the numbers are those of the
 layer-by-layer path; the tests compare the two, non-finite inputs included.
+
+On a team of threads each member multiplies and passes over its share of every layer's
+columns (all the batch's rows: a column's bias gradient then sums in the serial order) and
+updates its share of the parameters; member 0 alone draws the dropout masks (the generator is
+one sequence) and computes the loss (a few columns). The members meet at a barrier after the
+gather, each layer's forward pass, the loss, each layer's gradient ``d`` (before ``dx``, which
+needs all its columns) and before the update.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import NamedTuple
 
 import numpy as np
 
@@ -49,81 +45,6 @@ from .codes import (
     TANH,
     TANH_BIT,
 )
-
-
-class Layers(NamedTuple):
-    """The layer plan as arrays; ``sizes`` is ``(L + 1,)``, the rest ``(L,)``."""
-
-    sizes: np.ndarray  # int64 widths, input first
-    acts: np.ndarray  # int64 activation codes
-    alphas: np.ndarray  # float64 leaky slopes
-    drops: np.ndarray  # float64 dropout rates (0: none)
-    w_off: np.ndarray  # int64 offsets of W in theta
-    b_off: np.ndarray  # int64 offsets of b in theta, -1 without bias
-
-
-class Params(NamedTuple):
-    """The flat parameters, their gradient and their values before the latest update."""
-
-    theta: np.ndarray
-    grad: np.ndarray
-    backup: np.ndarray
-
-
-class OptimizerState(NamedTuple):
-    """The update rule's ``hyper`` settings and state vectors, and ``decayed``, 1 where weight
-    decay applies and 0 on biases (read only when the rule does not decay every parameter).
-    The rule itself is a constant of the kernel (:func:`train_batches_for`).
-
-    ``s1`` is the velocity, squared average or first moment; ``s2`` the second moment
-    (Adam) or ``s1`` again. ``s1_backup``/``s2_backup`` hold them before the latest update.
-    """
-
-    hyper: np.ndarray
-    s1: np.ndarray
-    s2: np.ndarray
-    s1_backup: np.ndarray
-    s2_backup: np.ndarray
-    decayed: np.ndarray
-
-
-class Batch(NamedTuple):
-    """Work space for one batch: the flat ``work`` vector with per-layer offsets, and the
-    gathered labels ``(B,)`` or regression targets ``(B, k)``, and sample weights ``(B,)``."""
-
-    work: np.ndarray
-    z_off: np.ndarray
-    a_off: np.ndarray
-    m_off: np.ndarray
-    o_off: np.ndarray
-    d_off: np.ndarray
-    labels: np.ndarray
-    targets: np.ndarray
-    weights: np.ndarray
-
-
-class Team(NamedTuple):
-    """The threads running one kernel call together (:mod:`._team`): this one's ``member``
-    number of ``size``, their int64 barrier counters ``sync`` (``(8,)``, zeroed before the
-    call) and ``loss``, float64 ``(2,)``: the batch's loss and hits, written by member 0."""
-
-    member: int
-    size: int
-    sync: np.ndarray
-    loss: np.ndarray
-
-
-class Data(NamedTuple):
-    """The training set: ``X`` flat ``(n * n_in,)``, labels ``(n,)`` (cross-entropy) or
-    targets ``(n, k)`` (the other losses; the unused one is a dummy), and the
-    sample weights ``(n,)`` in the model's dtype for a weighted kernel (else a dummy). ``X`` may
-    be of another dtype than the network (pixels kept as 8-bit integers): rows are converted
-    as they are gathered."""
-
-    X: np.ndarray
-    labels: np.ndarray
-    targets: np.ndarray
-    weights: np.ndarray
 
 
 def train_batches_for(loss_code, activations, rule, weighted, dropout):
@@ -170,10 +91,8 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         zero is skipped (no update).
 
         ``team`` (:class:`Team`): this call is member ``team.member`` of ``team.size`` threads
-        running the kernel together on the same arguments (:mod:`._team`); each multiplies and
-        passes over its share of every layer's columns and updates its share of the
-        parameters; member 0 alone gathers nothing special but draws the dropout masks,
-        computes the loss and counts. With one member, the serial kernel.
+        running the kernel together on the same arguments (see above); member 0 also counts
+        (``steps``, ``epoch_loss``, ``epoch_correct``). With one member, the serial kernel.
 
         Returns ``(bad_epoch, bad_batch, bad_loss)``: where the loss stopped being finite
         (``bad_epoch == -1`` when it never did), the same on every member. The kernel stops

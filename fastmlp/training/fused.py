@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backends import _train_args as A
 from ..backends import _train_kernel as K
 from ..backends import _train_steps as S
 from ..backends.codes import (
@@ -71,7 +72,7 @@ def _batch_space(plan, batch_size, dtype, loss_code, n_targets, weighted):
     targets = np.empty((batch_size, n_targets) if loss_code != CROSS_ENTROPY else (1, 1),
                        dtype=dtype)
     weights = np.empty(batch_size if weighted else 1, dtype=dtype)
-    return K.Batch(np.empty(offset, dtype=dtype),
+    return A.Batch(np.empty(offset, dtype=dtype),
                    *(np.array(offsets[key], dtype=np.int64) for key in "zamod"),
                    labels, targets, weights)
 
@@ -87,7 +88,7 @@ class FusedTrainer:
         self.n_batches = -(-self.n // batch_size)
         self._storage_order = np.arange(self.n, dtype=np.int64)
         plan, dtype = model.plan, model.dtype
-        self.layers = K.Layers(
+        self.layers = A.Layers(
             np.array([plan[0].n_in] + [layer.n_out for layer in plan], dtype=np.int64),
             np.array([ACTIVATION_CODES[layer.activation] for layer in plan], dtype=np.int64),
             np.array([layer.alpha for layer in plan], dtype=np.float64),
@@ -100,11 +101,11 @@ class FusedTrainer:
         self.total_weight = float(np.sum(weights, dtype=np.float64)) if weighted else self.n
         w = weights if weighted else np.ones(1, dtype=dtype)
         if loss_code == CROSS_ENTROPY:
-            self.data = K.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), w)
+            self.data = A.Data(X.reshape(-1), y, np.zeros((1, 1), dtype=dtype), w)
         else:
-            self.data = K.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, w)
+            self.data = A.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, w)
         self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs, weighted)
-        self.params = K.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
+        self.params = A.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
         # 1 on the weights, 0 on the biases, for an optimizer that does not decay biases.
         self.decayed = np.ones(len(model.flat_params), dtype=np.uint8)
         for layer in plan:
@@ -131,7 +132,7 @@ class FusedTrainer:
         state = [opt.flat_state[name] for name in opt.state_names]
         backup = [opt.flat_backup[name] for name in opt.state_names]
         # Adam has two state vectors, SGD and RMSprop one (passed twice).
-        return rule, K.OptimizerState(hyper, state[0], state[-1], backup[0], backup[-1],
+        return rule, A.OptimizerState(hyper, state[0], state[-1], backup[0], backup[-1],
                                       self.decayed)
 
     def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):

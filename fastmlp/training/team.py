@@ -17,7 +17,7 @@ import threading
 import numpy as np
 
 from ..backends import _blas
-from ..backends import _train_kernel as K
+from ..backends import _train_args as A
 
 #: Multiply-adds in a step's forward products below which a fit stays on one thread
 #: (784-128-10 at batch 128 has 12.9 million; the digits' 64-32-10 at batch 32, 76,000).
@@ -52,12 +52,12 @@ def run_as_team(kernel, args, size):
     """
     sync, loss = np.zeros(8, dtype=np.int64), np.zeros(2)
     if size == 1:
-        return kernel(*args, K.Team(0, 1, sync, loss))
+        return kernel(*args, A.Team(0, 1, sync, loss))
     errors = []
 
     def member(number):
         try:
-            kernel(*args, K.Team(number, size, sync, loss))
+            kernel(*args, A.Team(number, size, sync, loss))
         except BaseException as err:  # noqa: BLE001 - handed to the caller, raised there
             errors.append(err)
             sync[1] = 1
@@ -69,7 +69,7 @@ def run_as_team(kernel, args, size):
     try:
         for thread in members:
             thread.start()
-        result = kernel(*args, K.Team(0, size, sync, loss))
+        result = kernel(*args, A.Team(0, size, sync, loss))
     except BaseException:
         sync[1] = 1
         raise

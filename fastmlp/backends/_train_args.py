@@ -1,0 +1,97 @@
+"""The arguments of the fused training kernel (:mod:`._train_kernel`): named tuples of plain
+arrays, which Numba passes as they are.
+
+Built by :mod:`fastmlp.training.fused`:
+
+- :class:`Layers`, the model's layer plan: widths, activation codes, leaky slopes, dropout
+  rates and the offsets of each ``W`` and ``b`` in the flat parameter vector;
+- :class:`Params`: the flat parameters ``theta`` (the model's own storage), their gradient,
+  and ``theta`` as it was before the latest update;
+- :class:`OptimizerState`: the update rule's code and settings, its state vectors and their
+  values before the latest update;
+- :class:`Batch`: the flat work vector (per layer ``z``, ``a``, dropout mask, dropped output
+  ``o`` and the gradient ``d`` flowing down, at the offsets given) and the gathered targets;
+- :class:`Data`: the training set and the loss code;
+- :class:`Team`: which of the threads running the call together this one is (:mod:`._team`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Layers(NamedTuple):
+    """The layer plan as arrays; ``sizes`` is ``(L + 1,)``, the rest ``(L,)``."""
+
+    sizes: np.ndarray  # int64 widths, input first
+    acts: np.ndarray  # int64 activation codes
+    alphas: np.ndarray  # float64 leaky slopes
+    drops: np.ndarray  # float64 dropout rates (0: none)
+    w_off: np.ndarray  # int64 offsets of W in theta
+    b_off: np.ndarray  # int64 offsets of b in theta, -1 without bias
+
+
+class Params(NamedTuple):
+    """The flat parameters, their gradient and their values before the latest update."""
+
+    theta: np.ndarray
+    grad: np.ndarray
+    backup: np.ndarray
+
+
+class OptimizerState(NamedTuple):
+    """The update rule's ``hyper`` settings and state vectors, and ``decayed``, 1 where weight
+    decay applies and 0 on biases (read only when the rule does not decay every parameter).
+    The rule itself is a constant of the kernel (:func:`train_batches_for`).
+
+    ``s1`` is the velocity, squared average or first moment; ``s2`` the second moment
+    (Adam) or ``s1`` again. ``s1_backup``/``s2_backup`` hold them before the latest update.
+    """
+
+    hyper: np.ndarray
+    s1: np.ndarray
+    s2: np.ndarray
+    s1_backup: np.ndarray
+    s2_backup: np.ndarray
+    decayed: np.ndarray
+
+
+class Batch(NamedTuple):
+    """Work space for one batch: the flat ``work`` vector with per-layer offsets, and the
+    gathered labels ``(B,)`` or regression targets ``(B, k)``, and sample weights ``(B,)``."""
+
+    work: np.ndarray
+    z_off: np.ndarray
+    a_off: np.ndarray
+    m_off: np.ndarray
+    o_off: np.ndarray
+    d_off: np.ndarray
+    labels: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+
+
+class Team(NamedTuple):
+    """The threads running one kernel call together (:mod:`._team`): this one's ``member``
+    number of ``size``, their int64 barrier counters ``sync`` (``(8,)``, zeroed before the
+    call) and ``loss``, float64 ``(2,)``: the batch's loss and hits, written by member 0."""
+
+    member: int
+    size: int
+    sync: np.ndarray
+    loss: np.ndarray
+
+
+class Data(NamedTuple):
+    """The training set: ``X`` flat ``(n * n_in,)``, labels ``(n,)`` (cross-entropy) or
+    targets ``(n, k)`` (the other losses; the unused one is a dummy), and the
+    sample weights ``(n,)`` in the model's dtype for a weighted kernel (else a dummy). ``X`` may
+    be of another dtype than the network (pixels kept as 8-bit integers): rows are converted
+    as they are gathered."""
+
+    X: np.ndarray
+    labels: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
