@@ -6,9 +6,9 @@ Built by :mod:`fastmlp.training.fused`:
 - :class:`Layers`, the model's layer plan: widths, activation codes, leaky slopes, dropout
   rates and the offsets of each ``W`` and ``b`` in the flat parameter vector;
 - :class:`Params`: the flat parameters ``theta`` (the model's own storage), their gradient,
-  and ``theta`` as it was before the latest update;
+  and ``theta`` as it was before the first update of the latest call that made one;
 - :class:`OptimizerState`: the update rule's code and settings, its state vectors and their
-  values before the latest update;
+  values at that same moment;
 - :class:`Batch`: the flat work vector (per layer ``z``, ``a``, dropout mask, dropped output
   ``o`` and the gradient ``d`` flowing down, at the offsets given) and the gathered targets;
 - :class:`Data`: the training set and the loss code;
@@ -34,7 +34,8 @@ class Layers(NamedTuple):
 
 
 class Params(NamedTuple):
-    """The flat parameters, their gradient and their values before the latest update."""
+    """The flat parameters, their gradient and their values before the first update of the
+    latest kernel call that made one."""
 
     theta: np.ndarray
     grad: np.ndarray
@@ -47,7 +48,8 @@ class OptimizerState(NamedTuple):
     The rule itself is a constant of the kernel (:func:`train_batches_for`).
 
     ``s1`` is the velocity, squared average or first moment; ``s2`` the second moment
-    (Adam) or ``s1`` again. ``s1_backup``/``s2_backup`` hold them before the latest update.
+    (Adam) or ``s1`` again. ``s1_backup``/``s2_backup`` hold them as ``Params.backup`` holds
+    the parameters.
     """
 
     hyper: np.ndarray

@@ -78,11 +78,16 @@ def _kernel(loss_code, used, rule, weighted, dropout):
 
     @jit
     def train_batches(data, layers, params, opt, batch, rng, orders, batch_size, batch_begin,
-                      batch_end, lrs, step, epoch_loss, epoch_correct, steps, team):
+                      batch_end, lrs, step, max_updates, epoch_loss, epoch_correct, steps, team):
         """Run batches ``[batch_begin, batch_end)`` of each of ``len(lrs)`` epochs.
 
         Epoch ``e`` visits rows in the order ``orders[e]`` (C-contiguous ``(len(lrs), n)``
         int64), with learning rate ``lrs[e]``; ``step`` is the optimizer's step count so far.
+        The call returns early once it has made ``max_updates`` updates. Before its first
+        update it copies the parameters and the optimizer's state into the backups
+        (``params.backup``, ``opt.s1_backup``, ``opt.s2_backup``): from them, the same
+        arguments and the generator's state at the call, the caller can replay the call up to
+        any of its updates, bit for bit (to undo the last one).
         ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate the sample-weighted loss and the hits,
         ``steps[0]`` counts the updates made (in an array, so the caller reads it even when
         Ctrl-C interrupts the return). Dropout masks are drawn from ``rng``, the model's
@@ -96,8 +101,8 @@ def _kernel(loss_code, used, rule, weighted, dropout):
 
         Returns ``(bad_epoch, bad_batch, bad_loss)``: where the loss stopped being finite
         (``bad_epoch == -1`` when it never did), the same on every member. The kernel stops
-        there and leaves undoing the latest update (from the backups) to the caller, which
-        knows whether an update happened before this call.
+        there and leaves undoing the latest update to the caller, which knows whether an
+        update happened before this call.
         """
         X = data.X
         sizes, acts, alphas, drops, w_off, b_off = layers
@@ -113,6 +118,8 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         taken = 0
         for e in range(lrs.shape[0]):
             for b in range(batch_begin, batch_end):
+                if taken == max_updates:
+                    return -1, -1, 0.0
                 # The batch: rows gathered in the epoch's order, each member its share.
                 start = b * batch_size
                 B = min(batch_size, n - start)
@@ -224,6 +231,9 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 # The update, each member its share of the parameters.
                 met += 1
                 T.barrier(sync, size, met)  # every gradient ready
+                if taken == 0:
+                    S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,
+                                 p_begin, p_end)
                 taken += 1
                 if rule == OPT_SGD:
                     S.sgd_step(params, opt, lrs[e], p_begin, p_end)

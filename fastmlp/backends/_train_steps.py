@@ -170,24 +170,33 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
 # every rule's loop into the kernel cost its first compilation about 0.3 s (issue 12).
 #
 # Each updates the parameters ``[begin, end)`` (a member's share, :mod:`._team`) with the
-# reference ops' formulas and keeps the previous parameters and state in the backups (same
-# pass) so a non-finite loss can undo the step. Weight decay skips the elements where
-# ``opt.decayed`` is 0 (biases), unless the rule decays every parameter
-# (``hyper[H_DECAY_BIASES]``).
+# reference ops' formulas. Weight decay skips the elements where ``opt.decayed`` is 0
+# (biases), unless the rule decays every parameter (``hyper[H_DECAY_BIASES]``). Nothing is
+# kept for an undo here: copying the previous values every step cost a tenth of the wide
+# net's epoch (issue 12); the kernel keeps them once per call instead (:func:`keep_share`).
 #
 # Shared out by the kernel's own team, not a Numba parallel region: one here made a
 # 784-128-10 epoch 25x slower, its threads spinning against OpenBLAS's on a 2-core machine.
-# Copying the backups costs three more vector writes per element than taking turns between
-# the two sets (the wide net's update pass: 182 against 151 ms an epoch,
-# ``benchmarks/update_pass.py``), but the kernel then picks its arrays per step, which made
-# its first compilation 0.3 s longer (issue 12's cold start): the copy stays.
+
+
+@jit_inline
+def keep_share(params, opt, two_states, begin, end):
+    """Copy the parameters ``[begin, end)`` and the optimizer's state there into the backups:
+    the values before a call's first update, from which the caller can replay the call."""
+    theta, backup = params.theta, params.backup
+    s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
+    for i in range(np.uint64(begin), np.uint64(end)):
+        backup[i], b1[i] = theta[i], s1[i]
+    if two_states:
+        for i in range(np.uint64(begin), np.uint64(end)):
+            b2[i] = s2[i]
 
 
 @jit_inline
 def sgd_step(params, opt, lr, begin, end):
     """SGD with momentum (Nesterov's or not) and weight decay."""
-    theta, grad, backup = params
-    s1, b1, hyper, decayed = opt.s1, opt.s1_backup, opt.hyper, opt.decayed
+    theta, grad = params.theta, params.grad
+    s1, hyper, decayed = opt.s1, opt.hyper, opt.decayed
     dt = theta.dtype.type
     lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
@@ -195,7 +204,6 @@ def sgd_step(params, opt, lr, begin, end):
     momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
     use_momentum = hyper[H_MOMENTUM] != 0.0
     for i in range(np.uint64(begin), np.uint64(end)):  # unsigned: vectorises (above)
-        backup[i], b1[i] = theta[i], s1[i]
         decay = use_wd and (every or decayed[i] != 0)
         theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov, wd,
                                         decay, use_momentum)
@@ -204,8 +212,8 @@ def sgd_step(params, opt, lr, begin, end):
 @jit_inline
 def rmsprop_step(params, opt, lr, begin, end):
     """RMSprop with weight decay."""
-    theta, grad, backup = params
-    s1, b1, hyper, decayed = opt.s1, opt.s1_backup, opt.hyper, opt.decayed
+    theta, grad = params.theta, params.grad
+    s1, hyper, decayed = opt.s1, opt.hyper, opt.decayed
     dt = theta.dtype.type
     lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
@@ -213,7 +221,6 @@ def rmsprop_step(params, opt, lr, begin, end):
     rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
     eps = dt(hyper[H_EPS])
     for i in range(np.uint64(begin), np.uint64(end)):
-        backup[i], b1[i] = theta[i], s1[i]
         decay = use_wd and (every or decayed[i] != 0)
         theta[i], s1[i] = F.rmsprop_element(theta[i], grad[i], s1[i], lr_, rho, c, eps, wd,
                                             decay)
@@ -222,9 +229,8 @@ def rmsprop_step(params, opt, lr, begin, end):
 @jit_inline
 def adam_step(params, opt, lr, step, begin, end):
     """Adam, with L2 or decoupled (AdamW) weight decay; ``step`` counts this update."""
-    theta, grad, backup = params
-    s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
-    hyper, decayed = opt.hyper, opt.decayed
+    theta, grad = params.theta, params.grad
+    s1, s2, hyper, decayed = opt.s1, opt.s2, opt.hyper, opt.decayed
     dt = theta.dtype.type
     wd = dt(hyper[H_WEIGHT_DECAY])
     use_wd = hyper[H_WEIGHT_DECAY] != 0.0
@@ -239,7 +245,6 @@ def adam_step(params, opt, lr, step, begin, end):
     step_size = dt(lr / (1.0 - math.pow(hyper[H_DECAY1], float(step))))
     bc2_sqrt = dt(math.sqrt(1.0 - math.pow(hyper[H_DECAY2], float(step))))
     for i in range(np.uint64(begin), np.uint64(end)):
-        backup[i], b1[i], b2[i] = theta[i], s1[i], s2[i]
         decay = use_wd and (every or decayed[i] != 0)
         theta[i], s1[i], s2[i] = F.adam_element(
             theta[i], grad[i], s1[i], s2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt, eps,

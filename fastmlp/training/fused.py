@@ -111,7 +111,8 @@ class FusedTrainer:
         for layer in plan:
             if layer.b_offset >= 0:
                 self.decayed[layer.b_offset:layer.b_offset + layer.n_out] = 0
-        self.updated = False
+        self.updated = False  # an update was made that undo_step can undo
+        self._last_updating_call = None
         self._steps = np.zeros(1, dtype=np.int64)
         self.last_call_steps = 0
         self._step_work = batch_size * sum(layer.n_in * layer.n_out for layer in plan)
@@ -144,23 +145,65 @@ class FusedTrainer:
         rule, opt_state = self._optimizer_state()
         kernel = K.train_batches_for(self.loss_code, self.activations, rule, self.weighted,
                                      self.drops)
-        args = (self.data, self.layers, self.params, opt_state, self.batch, self.model._rng,
-                np.ascontiguousarray(orders, dtype=np.int64), self.batch_size, batch_begin,
-                batch_end, np.asarray(lrs, dtype=np.float64), opt.iterations, loss_sums,
-                correct, self._steps)
+        # Everything the kernel reads, kept with the generator's state and the team: the
+        # call can be replayed, bit for bit, up to any of its updates (undo_step).
+        call = _Call(kernel, (self.data, self.layers, self.params, opt_state, self.batch,
+                              self.model._rng, np.ascontiguousarray(orders, dtype=np.int64),
+                              self.batch_size, batch_begin, batch_end,
+                              np.asarray(lrs, dtype=np.float64), opt.iterations),
+                     self.model._rng.bit_generator.state, self.team_size)
         self._steps[0] = 0
         try:
-            bad_epoch, bad_batch, bad_loss = run_as_team(kernel, args, self.team_size)
+            bad_epoch, bad_batch, bad_loss = call.run(_NO_LIMIT, loss_sums, correct,
+                                                      self._steps)
         finally:
             # Also on Ctrl-C, which surfaces once the kernel returns: count what it did.
             self.last_call_steps = int(self._steps[0])
             opt.advance(self.last_call_steps)
-            self.updated = self.updated or self.last_call_steps > 0
+            if self.last_call_steps > 0:
+                self._last_updating_call = (call, self.last_call_steps)
+                self.updated = True
         return None if bad_epoch < 0 else (bad_epoch, bad_batch, bad_loss)
 
     def undo_step(self):
-        """Put back the weights and optimizer state from before the latest update."""
-        if self.updated:
-            np.copyto(self.params.theta, self.params.backup)
-            self.model.optimizer.undo_step()
-            self.updated = False
+        """Put back the weights and optimizer state from before the latest update.
+
+        The kernel keeps them only as they were before the first update of the call that
+        made the latest one (a copy every step cost a tenth of a wide net's epoch): from
+        there this call is replayed up to the update before its last, with its orders, rates,
+        team and dropout draws, so the result is the one every step's copy would have given.
+        The generator ends where it was before the replay."""
+        if not self.updated:
+            return
+        call, steps = self._last_updating_call
+        np.copyto(self.params.theta, self.params.backup)
+        self.model.optimizer.undo_step()  # its state from the backups, one update counted out
+        if steps > 1:
+            generator = self.model._rng.bit_generator
+            now = generator.state
+            generator.state = call.generator_state
+            try:
+                count = len(call.args[10])
+                call.run(steps - 1, np.zeros(count), np.zeros(count, dtype=np.int64),
+                         np.zeros(1, dtype=np.int64))
+            finally:
+                generator.state = now
+        self.updated = False
+
+
+#: ``max_updates`` of a call that may update at every step.
+_NO_LIMIT = -1
+
+
+class _Call:
+    """One call of the kernel: its arguments up to the optimizer's step count, the model
+    generator's state before it, and the number of threads it ran on."""
+
+    def __init__(self, kernel, args, generator_state, team):
+        self.kernel, self.args = kernel, args
+        self.generator_state, self.team = generator_state, team
+
+    def run(self, max_updates, loss_sums, correct, steps):
+        """Run the call, stopping after ``max_updates`` updates (-1: no limit)."""
+        return run_as_team(self.kernel, (*self.args, max_updates, loss_sums, correct, steps),
+                           self.team)

@@ -13,6 +13,7 @@ import pytest
 import fastmlp.training.fused as fused_module
 import fastmlp.training.loop as loop
 from fastmlp import MLP, SGD, Adam, AdamW, RMSprop, Sequential
+from fastmlp.callbacks import Callback
 from fastmlp.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 
 ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh"]
@@ -202,3 +203,37 @@ def test_layer_stacks_without_a_plan_train_layer_by_layer():
                                                            "identity"]
     assert loop.supports(planned, Adam()) and not loop.supports(planned.to_backend("numpy"),
                                                                  Adam())
+
+
+class _EveryEpoch(Callback):
+    """Any callback: the loop then calls the kernel once per epoch."""
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("dropout", [0.0, 0.25])
+def test_a_stop_at_a_calls_first_step_undoes_the_call_before(monkeypatch, team, momentum,
+                                                             dropout):
+    """The fused kernel keeps the weights and state from before each call's first update and
+    replays the call to undo its last update: here the last update of epoch 1's call (a huge
+    target in its last batch) makes the loss of epoch 2's first step infinite, so the call that
+    stops made no update and the undo replays the one before, dropout masks included. The
+    result is epoch 1's first two updates, as a run on their rows alone gives. (SGD: Adam's
+    normalised steps would not blow the weights up.)"""
+    X, y = _data("mse", n=12)
+    y[9, 0] = 1e100  # finite loss at epoch 1, step 3; its update blows the weights up
+
+    def build():
+        return MLP([6, 8, 3], loss="mse", dtype="float64", dropout=dropout, seed=0)
+
+    for fused in (True, False):
+        model, outcome, opt = _train(monkeypatch, fused, build, X, y,
+                                     SGD(0.01, momentum=momentum), epochs=3, batch_size=4,
+                                     shuffle=False, callbacks=[_EveryEpoch()])
+        assert "the loss became inf at epoch 2, step 1" in str(outcome)
+        clean, _, clean_opt = _train(monkeypatch, fused, build, X[:8], y[:8],
+                                     SGD(0.01, momentum=momentum), epochs=1, batch_size=4,
+                                     shuffle=False)
+        np.testing.assert_array_equal(model.flat_params, clean.flat_params)
+        assert opt.iterations == clean_opt.iterations == 2
+        for name in opt.state_names:
+            np.testing.assert_array_equal(opt.flat_state[name], clean_opt.flat_state[name])

@@ -115,3 +115,33 @@ def test_a_team_repeats_its_bits(monkeypatch):
     np.testing.assert_array_equal(first.flat_params, again.flat_params)
     assert {k: v for k, v in first_history.items() if k != "seconds"} == \
         {k: v for k, v in again_history.items() if k != "seconds"}
+
+
+def test_a_teams_stop_puts_back_the_last_finite_step(monkeypatch):
+    """The undo replays the call on the same team: its bits are those of a run that stopped
+    short of the bad update (a huge target in epoch 1's last batch blows the weights up)."""
+    monkeypatch.setattr(fused_module, "team_size", lambda step_work: 2)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(192, 96)).astype(np.float32)
+    y = rng.normal(size=(192, 12))
+    y[150, 0] = 1e100
+
+    class EveryEpoch(fastmlp.callbacks.Callback):
+        pass
+
+    def fit(rows, epochs, callbacks=()):
+        model = MLP([96, 160, 70, 12], loss="mse", dtype="float64", dropout=0.2, seed=1)
+        try:
+            model.fit(X[:rows], y[:rows], epochs=epochs, batch_size=64, shuffle=False,
+                      optimizer=fastmlp.SGD(0.01, momentum=0.9), verbose=0,
+                      callbacks=list(callbacks))
+        except FloatingPointError as err:
+            return model, str(err)
+        return model, None
+
+    stopped, message = fit(192, 3, [EveryEpoch()])
+    assert "the loss became inf at epoch 2, step 1" in message
+    clean, _ = fit(128, 1)
+    np.testing.assert_array_equal(stopped.flat_params, clean.flat_params)
+    np.testing.assert_array_equal(stopped.optimizer.flat_state["velocity"],
+                                  clean.optimizer.flat_state["velocity"])
