@@ -198,11 +198,26 @@ def _relu_grad_bias_grad(d, z, gb, relu, steps):
 
 
 @_jit
-def adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step):
+def adam_update(theta, grad, m, v, step):
     """One Adam update (lr 1e-3, float32) of ``theta, m, v`` in place, as the fused kernel
-    does it: the values before the update are copied into the backups in the same pass (read
-    4 vectors, write 6). ``step`` counts from 1. Also used by ``benchmarks/update_pass.py``
-    and ``benchmarks/update_interplay.py``."""
+    does it (read 4 vectors, write 3). ``step`` counts from 1."""
+    b1, b2, eps = np.float32(0.9), np.float32(0.999), np.float32(1e-8)
+    bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
+    size = np.float32(1e-3 / (1.0 - 0.9 ** step))
+    for i in range(theta.shape[0]):
+        p, g, mi, vi = theta[i], grad[i], m[i], v[i]
+        mi = b1 * mi + (np.float32(1) - b1) * g
+        vi = b2 * vi + (np.float32(1) - b2) * g * g
+        m[i], v[i] = mi, vi
+        theta[i] = p - size * mi / (math.sqrt(vi) / bc2 + eps)
+
+
+@_jit
+def adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step):
+    """One Adam update as the fused kernel did it until it kept its backups once per call: the
+    values before the update copied into the backups in the same pass (read 4 vectors, write
+    6). ``step`` counts from 1. Used by ``benchmarks/update_pass.py`` and
+    ``benchmarks/update_interplay.py``."""
     b1, b2, eps = np.float32(0.9), np.float32(0.999), np.float32(1e-8)
     bc2 = np.float32(math.sqrt(1.0 - 0.999 ** step))
     size = np.float32(1e-3 / (1.0 - 0.9 ** step))
@@ -216,9 +231,9 @@ def adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step):
 
 
 @_jit
-def _adam(theta, grad, backup, m, v, m_backup, v_backup, steps):
+def _adam(theta, grad, m, v, steps):
     for step in range(1, steps + 1):
-        adam_keeping_backups(theta, grad, m, v, backup, m_backup, v_backup, step)
+        adam_update(theta, grad, m, v, step)
 
 
 def piece_runners(ops):
@@ -274,6 +289,5 @@ def piece_runners(ops):
         buf.z[-1], yb[:rows], buf.d[-1], steps))
     runners["activation grad + bias grad"] = each_batch(activation_grads)
     steps = sum(steps for _, steps, _ in ops["batches"])
-    runners["adam"] = lambda: _adam(ops["theta"], ops["grad"], ops["backup"], ops["m"],
-                                    ops["v"], ops["m_backup"], ops["v_backup"], steps)
+    runners["adam"] = lambda: _adam(ops["theta"], ops["grad"], ops["m"], ops["v"], steps)
     return runners

@@ -27,6 +27,7 @@ import warnings
 
 from .. import MLP, Adam
 from ..training.health import DivergenceWarning
+from ..training.team import team_size
 from . import peers
 from .epoch_pieces import epoch_operands, piece_runners
 from .machine import load_average, machine_info, machine_lines
@@ -109,7 +110,9 @@ def measure_roofline(size, repeats=5, batch=128, n_train=None, out=None, settle=
     times["epoch"] = [(three - one) / 2 for one, three in zip(times["fit 1"], times["fit 3"])]
     times["gemms"] = [sum(parts) for parts in zip(*(times[f"gemm {g}"] for g in GEMM_GROUPS))]
     median = {name: statistics.median(t) for name, t in times.items()}
+    step_work = batch * sum(a * b for a, b in zip(sizes, sizes[1:]))
     return {"size": size_name(sizes), "rows": n, "source": source, "batch": batch,
+            "team": team_size(step_work),
             "steps": sum(steps for _, steps, _ in ops["batches"]), "times": times,
             "median": median, "ratio": median["epoch"] / median["gemms"],
             "ratio_runs": [e / g for e, g in zip(times["epoch"], times["gemms"])]}
@@ -143,9 +146,14 @@ def format_roofline(result):
     lines += [line(f"  {g} products" if g != "input" else "  input gradients (below layer 1)",
                    f"gemm {g}") for g in GEMM_GROUPS]
     lines.append(line("the rest: epoch - GEMMs", seconds=rest))
+    team = result.get("team", 1)
+    if team > 1:
+        lines.append(f"  (the kernel ran on a team of {team} threads, each a share of the "
+                     f"pieces below, timed here on one)")
     for label, seconds in pieces.items():
         lines.append(line(f"  {label[:56]}", seconds=seconds, ratio=False))
-    lines.append(line("  unexplained: calls, thread hand-offs, caches",
+    lines.append(line("  unexplained: calls, barriers, caches" + (", the team's sharing"
+                                                                   if team > 1 else ""),
                       seconds=rest - sum(pieces.values()), ratio=False))
     lines.append(line("fit(epochs=1): one call, its input checks included", "fit 1"))
     return "\n".join(lines)
