@@ -77,11 +77,13 @@ class Batch(NamedTuple):
 
 class Team(NamedTuple):
     """The threads running one kernel call together (:mod:`._team`): this one's ``member``
-    number of ``size``, their int64 barrier counters ``sync`` (``(8,)``, zeroed before the
-    call) and ``loss``, float64 ``(2,)``: the batch's loss and hits, written by member 0."""
+    number of ``size``, the ``grain`` their shares are rounded to, their int64 barrier
+    counters ``sync`` (``(8,)``, zeroed before the call) and ``loss``, float64 ``(1,)``: the
+    batch's loss, written by member 0."""
 
     member: int
     size: int
+    grain: int
     sync: np.ndarray
     loss: np.ndarray
 

@@ -108,12 +108,12 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         sizes, acts, alphas, drops, w_off, b_off = layers
         theta, grad, _ = params
         work = batch.work
-        member, size, sync = team.member, team.size, team.sync
+        member, size, grain, sync = team.member, team.size, team.grain, team.sync
         lead = member == 0
         n_in = sizes[0]
         n_layers = acts.shape[0]
         n = X.shape[0] // n_in
-        p_begin, p_end = (theta.shape[0]) * member // size, (theta.shape[0]) * (member + 1) // size
+        p_begin, p_end = T.share(theta.shape[0], member, size, grain)
         met = 0  # barriers met so far
         taken = 0
         for e in range(lrs.shape[0]):
@@ -124,7 +124,7 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 start = b * batch_size
                 B = min(batch_size, n - start)
                 xb = S.matrix_at(work, 0, B, n_in)
-                r_begin, r_end = (B) * member // size, (B) * (member + 1) // size
+                r_begin, r_end = T.share(B, member, size, grain)
                 for i in range(r_begin, r_end):
                     row = orders[e, start + i]
                     S.copy_row(X[row * n_in:(row + 1) * n_in], xb[i])  # converts pixels too
@@ -159,7 +159,7 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 a_off = 0
                 for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
                     n_prev, n_out = sizes[l], sizes[l + 1]
-                    c0, c1 = (n_out) * member // size, (n_out) * (member + 1) // size
+                    c0, c1 = T.share(n_out, member, size, grain)
                     matmul_at(work, a_off, n_prev, False, theta, w_off[l] + c0, n_out, False,
                               work, batch.z_off[l] + c0, n_out, B, c1 - c0, n_prev)
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
@@ -206,7 +206,7 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 # its columns of the d below: no barrier between dx and the next layer's pass.
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
                     n_prev, n_out = sizes[l], sizes[l + 1]
-                    c0, c1 = (n_out) * member // size, (n_out) * (member + 1) // size
+                    c0, c1 = T.share(n_out, member, size, grain)
                     d = S.matrix_at(work, batch.d_off[l], B, n_out)
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
                     a = S.matrix_at(work, batch.a_off[l], B, n_out)
@@ -223,7 +223,7 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                     if l > 0:
                         met += 1
                         T.barrier(sync, size, met)  # every column of d ready
-                        i0, i1 = (n_prev) * member // size, (n_prev) * (member + 1) // size
+                        i0, i1 = T.share(n_prev, member, size, grain)
                         matmul_at(work, batch.d_off[l], n_out, False,
                                   theta, w_off[l] + i0 * n_out, n_out, True,
                                   work, batch.d_off[l - 1] + i0, n_prev, B, i1 - i0, n_out)

@@ -19,6 +19,10 @@ import numpy as np
 from ..backends import _blas
 from ..backends import _train_args as A
 
+#: Members' shares of columns, rows and parameters start at multiples of this many elements
+#: (:func:`fastmlp.backends._team.share`): 64 bytes of float32, one cache line.
+GRAIN = 16
+
 #: Multiply-adds in a step's forward products below which a fit stays on one thread
 #: (784-128-10 at batch 128 has 12.9 million; the digits' 64-32-10 at batch 32, 76,000).
 MIN_TEAM_WORK = 1_000_000
@@ -50,14 +54,14 @@ def run_as_team(kernel, args, size):
     fail, the others are released from their barriers (their results are then meaningless)
     and its error is raised.
     """
-    sync, loss = np.zeros(8, dtype=np.int64), np.zeros(2)
+    sync, loss = np.zeros(8, dtype=np.int64), np.zeros(1)
     if size == 1:
-        return kernel(*args, A.Team(0, 1, sync, loss))
+        return kernel(*args, A.Team(0, 1, GRAIN, sync, loss))
     errors = []
 
     def member(number):
         try:
-            kernel(*args, A.Team(number, size, sync, loss))
+            kernel(*args, A.Team(number, size, GRAIN, sync, loss))
         except BaseException as err:  # noqa: BLE001 - handed to the caller, raised there
             errors.append(err)
             sync[1] = 1
@@ -69,7 +73,7 @@ def run_as_team(kernel, args, size):
     try:
         for thread in members:
             thread.start()
-        result = kernel(*args, A.Team(0, size, sync, loss))
+        result = kernel(*args, A.Team(0, size, GRAIN, sync, loss))
     except BaseException:
         sync[1] = 1
         raise

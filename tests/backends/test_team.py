@@ -10,19 +10,25 @@ from fastmlp.backends import _team as T
 
 
 @numba.njit
-def _share(n, member, team):
-    return T.share(n, member, team)
+def _share(n, member, team, grain):
+    return T.share(n, member, team, grain)
 
 
+@pytest.mark.parametrize("grain", [1, 16])
 @pytest.mark.parametrize("team", [1, 2, 3, 5])
-@pytest.mark.parametrize("n", [0, 1, 2, 7, 10, 512])
-def test_the_shares_cover_the_range_once_in_order(n, team):
-    shares = [_share(n, member, team) for member in range(team)]
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 10, 70, 512])
+def test_the_shares_cover_the_range_once_in_order_on_grain_boundaries(n, team, grain):
+    shares = [_share(n, member, team, grain) for member in range(team)]
     assert shares[0][0] == 0 and shares[-1][1] == n
     for (_, end), (begin, _) in zip(shares, shares[1:]):
-        assert end == begin
+        assert end == begin and (end % grain == 0 or end == n)
     sizes = [end - begin for begin, end in shares]
-    assert max(sizes) - min(sizes) <= 1
+    assert min(sizes) >= 0 and max(sizes) - min(sizes) <= max(1, grain)
+
+
+def test_a_range_narrower_than_a_grain_goes_to_one_member():
+    assert [_share(10, member, 2, 16) for member in range(2)] == [(0, 0), (0, 10)]
+    assert [_share(512, member, 2, 16) for member in range(2)] == [(0, 256), (256, 512)]
 
 
 @numba.njit(nogil=True)

@@ -12,6 +12,7 @@ import pytest
 
 import fastmlp.training.fused as fused_module
 import fastmlp.training.loop as loop
+import fastmlp.training.team as team_module
 from fastmlp import MLP, SGD, Adam, AdamW, RMSprop, Sequential
 from fastmlp.callbacks import Callback
 from fastmlp.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
@@ -83,10 +84,13 @@ def _assert_same(a, b):
 
 @pytest.fixture(params=[1, 2, 3], ids=["serial", "team-of-2", "team-of-3"])
 def team(request, monkeypatch):
-    """The fused kernel on 1, 2 or 3 threads, whatever the network's size. These networks'
-    products are small enough for the kernels' own loop, which adds each element's terms in
-    the same order however the columns are shared out: every team gives the serial bits."""
+    """The fused kernel on 1, 2 or 3 threads, whatever the network's size, sharing columns,
+    rows and parameters element by element (a grain of 1: these layers are narrower than the
+    kernel's 16). These networks' products are small enough for the kernels' own loop, which
+    adds each element's terms in the same order however the columns are shared out: every
+    team gives the serial bits."""
     monkeypatch.setattr(fused_module, "team_size", lambda step_work: request.param)
+    monkeypatch.setattr(team_module, "GRAIN", 1)
     return request.param
 
 
