@@ -4,9 +4,9 @@ The kernel splits each step's products and passes by columns over the members of
 (:mod:`fastmlp.backends._team`). A team takes the threads BLAS would have used: as many
 members as BLAS has threads (``fastmlp.threads(n)`` or ``OPENBLAS_NUM_THREADS`` set that),
 no more than the cores the process may run on, each member multiplying on one BLAS thread
-while the team works. Networks whose step is small train on one thread, as before: a team
-costs a thread's start per kernel call and a few barriers per layer, which a step of XOR
-(a few hundred multiply-adds) would not repay.
+while the team works. Networks whose step is small train on one thread, with BLAS's threads,
+as before: the team gains on wide networks, but its members meet at every layer, and on
+smaller steps that costs about what sharing the passes saves (see :data:`MIN_TEAM_WORK`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,13 @@ from ..backends import _train_args as A
 #: (:func:`fastmlp.backends._team.share`): 64 bytes of float32, one cache line.
 GRAIN = 16
 
-#: Multiply-adds in a step's forward products below which a fit stays on one thread
-#: (784-128-10 at batch 128 has 12.9 million; the digits' 64-32-10 at batch 32, 76,000).
-MIN_TEAM_WORK = 1_000_000
+#: Multiply-adds in a step's forward products below which a fit stays on one thread. Measured
+#: here (two cores, epochs of Fashion-MNIST at batch 128, fastest of four): 784-128-10, 12.9
+#: million, 236 ms on a team of two against 225 ms on one thread with BLAS's two, and twice
+#: 408-435 ms when the host was busy (a team waits for its slowest member at every layer);
+#: 784-256-128-10, 30 million, 477 against 485 ms; 784-512-512-10, 86 million, 1355 against
+#: 1507 ms.
+MIN_TEAM_WORK = 32_000_000
 
 
 def _cores():

@@ -32,8 +32,9 @@ def test_the_team_takes_blas_threads_up_to_the_usable_cores(monkeypatch):
 
 
 def test_fastmlp_threads_sets_the_team_of_a_large_network():
-    model = MLP([784, 128, 10], seed=0)
+    model = MLP([784, 512, 512, 10], seed=0)
     trainer = FusedTrainer(model, np.zeros((256, 784), np.float32), np.zeros(256, np.int64), 128)
+    assert trainer._step_work >= team_module.MIN_TEAM_WORK
     if _blas.blas_threads() is None:
         pytest.skip("the kernels' BLAS cannot tell its thread count")
     with fastmlp.threads(1):
