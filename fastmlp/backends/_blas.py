@@ -152,8 +152,9 @@ SMALL_GEMM = 2048
 def matmul(a, trans_a, b, trans_b, out):
     """``out = op(a) @ op(b)``, ``op`` transposing where its flag is set: BLAS, or a plain loop
     for tiny products. For the Numba kernels: ``a``, ``b`` and ``out`` are C-contiguous 2-d
-    arrays of ``out``'s float type, shapes already checked by the caller. The dense ops and the
-    fused kernel both multiply through here, so their products round the same way.
+    arrays of ``out``'s float type, shapes already checked by the caller. The dense ops multiply
+    through here, the fused kernel through :func:`matmul_at`, which this calls: their products
+    round the same way.
 
     Parameters
     ----------
@@ -167,43 +168,18 @@ def matmul(a, trans_a, b, trans_b, out):
 
 # An overload rather than a jitted function: Numba then types constant flags as plain bools
 # (``prefer_literal=False``), so a kernel's three products share one specialisation instead
-# of compiling one per combination of constants. One function, loop and BLAS call together:
-# each compiled function costs a cold start about 0.2 s whatever its size.
+# of compiling one per combination of constants. The product itself is matmul_at's, on the
+# matrices' flat storage: one loop and one BLAS call for both, so they round alike.
 @overload(matmul, prefer_literal=False, jit_options={"error_model": JIT_OPTIONS["error_model"]})
 def _matmul(a, trans_a, b, trans_b, out):
-    def small_or_blas(a, trans_a, b, trans_b, out):
+    def on_flat_storage(a, trans_a, b, trans_b, out):
         m, n = out.shape
         k = a.shape[1]
         if trans_a:
             k = a.shape[0]
-        if m * k * n <= SMALL_GEMM:  # empty operands too: BLAS would refuse their strides
-            for i in range(m):
-                for j in range(n):
-                    acc = out.dtype.type(0)
-                    for p in range(k):
-                        if trans_a:
-                            x = a[p, i]
-                        else:
-                            x = a[i, p]
-                        if trans_b:
-                            w = b[j, p]
-                        else:
-                            w = b[p, j]
-                        acc += x * w
-                    out[i, j] = acc
-            return
-        flag_a, flag_b = _NO_TRANSPOSE, _NO_TRANSPOSE
-        if trans_a:
-            flag_a = _TRANSPOSE
-        if trans_b:
-            flag_b = _TRANSPOSE
-        one, zero = out.dtype.type(1), out.dtype.type(0)
-        ref = _by_reference
-        # Column-major view: out.T (n x m) = op(b).T (n x k) @ op(a).T (k x m).
-        _xgemm(ref(np.uint8(flag_b)), ref(np.uint8(flag_a)), ref(_INDEX(n)), ref(_INDEX(m)),
-               ref(_INDEX(k)), ref(one), _address(b), ref(_INDEX(b.shape[1])), _address(a),
-               ref(_INDEX(a.shape[1])), ref(zero), _address(out), ref(_INDEX(n)), out.dtype)
-    return small_or_blas
+        matmul_at(a.reshape(-1), 0, a.shape[1], trans_a, b.reshape(-1), 0, b.shape[1], trans_b,
+                  out.reshape(-1), 0, n, m, n, k)
+    return on_flat_storage
 
 
 def matmul_at(a, a_off, lda, trans_a, b, b_off, ldb, trans_b, out, out_off, ldo, m, n, k):

@@ -193,14 +193,21 @@ def keep_share(params, opt, two_states, begin, end):
 
 
 @jit_inline
+def weight_decay(hyper, dt):
+    """The rule's weight decay in the parameters' float type ``dt``, whether there is any, and
+    whether it reaches the biases too."""
+    return (dt(hyper[H_WEIGHT_DECAY]), hyper[H_WEIGHT_DECAY] != 0.0,
+            hyper[H_DECAY_BIASES] != 0.0)
+
+
+@jit_inline
 def sgd_step(params, opt, lr, begin, end):
     """SGD with momentum (Nesterov's or not) and weight decay."""
     theta, grad = params.theta, params.grad
     s1, hyper, decayed = opt.s1, opt.hyper, opt.decayed
     dt = theta.dtype.type
-    lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
-    use_wd = hyper[H_WEIGHT_DECAY] != 0.0
-    every = hyper[H_DECAY_BIASES] != 0.0
+    lr_ = dt(lr)
+    wd, use_wd, every = weight_decay(hyper, dt)
     momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
     use_momentum = hyper[H_MOMENTUM] != 0.0
     for i in range(np.uint64(begin), np.uint64(end)):  # unsigned: vectorises (above)
@@ -215,9 +222,8 @@ def rmsprop_step(params, opt, lr, begin, end):
     theta, grad = params.theta, params.grad
     s1, hyper, decayed = opt.s1, opt.hyper, opt.decayed
     dt = theta.dtype.type
-    lr_, wd = dt(lr), dt(hyper[H_WEIGHT_DECAY])
-    use_wd = hyper[H_WEIGHT_DECAY] != 0.0
-    every = hyper[H_DECAY_BIASES] != 0.0
+    lr_ = dt(lr)
+    wd, use_wd, every = weight_decay(hyper, dt)
     rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
     eps = dt(hyper[H_EPS])
     for i in range(np.uint64(begin), np.uint64(end)):
@@ -232,9 +238,7 @@ def adam_step(params, opt, lr, step, begin, end):
     theta, grad = params.theta, params.grad
     s1, s2, hyper, decayed = opt.s1, opt.s2, opt.hyper, opt.decayed
     dt = theta.dtype.type
-    wd = dt(hyper[H_WEIGHT_DECAY])
-    use_wd = hyper[H_WEIGHT_DECAY] != 0.0
-    every = hyper[H_DECAY_BIASES] != 0.0
+    wd, use_wd, every = weight_decay(hyper, dt)
     beta1, c1 = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
     beta2, c2 = dt(hyper[H_DECAY2]), dt(1.0 - hyper[H_DECAY2])
     eps = dt(hyper[H_EPS])
