@@ -67,7 +67,7 @@ def epoch_operands(sizes, n, batch, seed=0):
     dict
         ``X (n, sizes[0])``, ``y (n,)``, ``order (n,)``, ``W`` / ``gW`` (tuples of
         ``(n_l, n_{l+1})``), ``b`` / ``gb`` (tuples of ``(n_{l+1},)``), the flat ``theta``,
-        ``grad``, ``backup``, ``m``, ``v``, ``m_backup``, ``v_backup`` (``(params,)``), and
+        ``grad``, ``m``, ``v`` (``(params,)``), and
         ``batches``: a list of ``(rows, steps, BatchBuffers)``.
     """
     rng = np.random.default_rng(seed)
@@ -84,9 +84,8 @@ def epoch_operands(sizes, n, batch, seed=0):
            "b": tuple(normal(b, scale=0.01) for _, b in pairs),
            "gb": tuple(np.zeros(b, np.float32) for _, b in pairs),
            "theta": normal(params, scale=0.05), "grad": normal(params, scale=1e-3),
-           "backup": np.zeros(params, np.float32), "m": np.zeros(params, np.float32),
-           "v": np.zeros(params, np.float32), "m_backup": np.zeros(params, np.float32),
-           "v_backup": np.zeros(params, np.float32), "batches": []}
+           "m": np.zeros(params, np.float32), "v": np.zeros(params, np.float32),
+           "batches": []}
     for rows, steps in ((batch, n // batch), (n % batch, 1 if n % batch else 0)):
         if steps:
             buffers = BatchBuffers(inputs=tuple(normal(rows, a) for a, _ in pairs),

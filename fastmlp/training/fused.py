@@ -151,7 +151,7 @@ class FusedTrainer:
                               self.model._rng, np.ascontiguousarray(orders, dtype=np.int64),
                               self.batch_size, batch_begin, batch_end,
                               np.asarray(lrs, dtype=np.float64), opt.iterations),
-                     self.model._rng.bit_generator.state, self.team_size)
+                     self.model._rng.bit_generator.state, self.team_size, len(lrs))
         self._steps[0] = 0
         try:
             bad_epoch, bad_batch, bad_loss = call.run(_NO_LIMIT, loss_sums, correct,
@@ -183,9 +183,7 @@ class FusedTrainer:
             now = generator.state
             generator.state = call.generator_state
             try:
-                count = len(call.args[10])
-                call.run(steps - 1, np.zeros(count), np.zeros(count, dtype=np.int64),
-                         np.zeros(1, dtype=np.int64))
+                call.replay(steps - 1)
             finally:
                 generator.state = now
         self.updated = False
@@ -199,11 +197,17 @@ class _Call:
     """One call of the kernel: its arguments up to the optimizer's step count, the model
     generator's state before it, and the number of threads it ran on."""
 
-    def __init__(self, kernel, args, generator_state, team):
+    def __init__(self, kernel, args, generator_state, team, epochs):
         self.kernel, self.args = kernel, args
-        self.generator_state, self.team = generator_state, team
+        self.generator_state, self.team, self.epochs = generator_state, team, epochs
 
     def run(self, max_updates, loss_sums, correct, steps):
         """Run the call, stopping after ``max_updates`` updates (-1: no limit)."""
         return run_as_team(self.kernel, (*self.args, max_updates, loss_sums, correct, steps),
                            self.team)
+
+    def replay(self, updates):
+        """Run the call again up to its ``updates``-th update, its sums and counts discarded
+        (the caller has put back the state it started from)."""
+        self.run(updates, np.zeros(self.epochs), np.zeros(self.epochs, dtype=np.int64),
+                 np.zeros(1, dtype=np.int64))
