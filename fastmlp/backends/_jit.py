@@ -1,4 +1,4 @@
-"""All Numba compilation options live here, so every kernel is built the same way.
+"""All Numba compilation options live here, so every kernel and formula is built the same way.
 
 ``cache=True`` writes compiled kernels next to the sources, so a second process starts
 without recompiling. ``nogil`` lets BLAS and other threads run while a kernel works.
@@ -20,3 +20,15 @@ jit_parallel = numba.njit(parallel=True, **JIT_OPTIONS)
 
 #: ``@jit_inline`` is inlined into its callers by Numba itself.
 jit_inline = numba.njit(inline="always", **JIT_OPTIONS)
+
+#: A formula's options (the ``_*_formulas`` modules): a kernel's numerics, without a cache or
+#: ``nogil`` of its own, since a formula is compiled into, and cached with, each kernel calling it.
+FORMULA_OPTIONS = {k: JIT_OPTIONS[k] for k in ("fastmath", "error_model")}
+
+#: ``@formula`` compiles a formula once per float type, left for LLVM to inline into the
+#: caller's loop (Numba-level inlining retypes it at every call site: a slower cold start).
+formula = numba.njit(inline="never", **FORMULA_OPTIONS)
+
+#: ``@formula_inline`` is a formula that chooses by a code, inlined at Numba's level so that
+#: a caller whose code (or set of codes) is a compile-time constant drops the other branches.
+formula_inline = numba.njit(inline="always", **FORMULA_OPTIONS)
