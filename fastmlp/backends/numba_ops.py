@@ -9,9 +9,10 @@ How the work is split:
   returns the same object when they already are), refuses ``out`` arrays that are mis-shaped or
   not C-contiguous (a kernel would write out of bounds, or into a temporary copy), and checks that
   labels index a real column. Nothing else: these run on every training step.
-- The arithmetic is a compiled kernel of the same name in :mod:`._op_kernels`, built from the
-  formulas of :mod:`._formulas` that the fused training kernel and the numerical-gradient kernel
-  share. Derived constants such as ``1 - beta1`` are computed here in Python float64 first,
+- The arithmetic is a compiled kernel of the same name in :mod:`._op_kernels` (activations in
+  :mod:`._activation_kernels`, losses in :mod:`._loss_kernels`), built from the formulas of
+  :mod:`._formulas` that the fused training kernel and the numerical-gradient kernel share.
+  Derived constants such as ``1 - beta1`` are computed here in Python float64 first,
   exactly as the reference does, so both backends round the same numbers.
 """
 
@@ -21,6 +22,8 @@ import math
 
 import numpy as np
 
+from . import _activation_kernels as KA
+from . import _loss_kernels as KL
 from . import _op_kernels as K
 
 # --------------------------------------------------------------------------- wrapper helpers
@@ -57,7 +60,7 @@ def _sample_weights(op, weights, n, dtype):
 
 def _check_labels(op, y, k):
     """Raise unless every label is in ``[0, k)``: the kernels index rows by label."""
-    bad = K.first_bad_label(y, k)
+    bad = KL.first_bad_label(y, k)
     if bad >= 0:
         raise ValueError(f"{op}: label y[{bad}] = {y[bad]} is outside [0, {k})")
 
@@ -147,49 +150,49 @@ def _elementwise(op, names, out, a, b=None):
 def relu_forward(z, out):
     """``out = max(z, 0)``; see :func:`numpy_ops.relu_forward`."""
     z, _ = _elementwise("relu_forward", "z out", out, z)
-    K.relu_forward(z, out)
+    KA.relu_forward(z, out)
 
 
 def relu_backward(z, da, out):
     """``out = da * [z > 0]``; see :func:`numpy_ops.relu_backward`."""
     z, da = _elementwise("relu_backward", "z da out", out, z, da)
-    K.relu_backward(z, da, out)
+    KA.relu_backward(z, da, out)
 
 
 def leaky_relu_forward(z, alpha, out):
     """``out = z`` where ``z > 0``, else ``alpha * z``; see :func:`numpy_ops.leaky_relu_forward`."""
     z, _ = _elementwise("leaky_relu_forward", "z out", out, z)
-    K.leaky_relu_forward(z, alpha, out)
+    KA.leaky_relu_forward(z, alpha, out)
 
 
 def leaky_relu_backward(z, alpha, da, out):
     """``out = da * (1 if z > 0 else alpha)``; see :func:`numpy_ops.leaky_relu_backward`."""
     z, da = _elementwise("leaky_relu_backward", "z da out", out, z, da)
-    K.leaky_relu_backward(z, alpha, da, out)
+    KA.leaky_relu_backward(z, alpha, da, out)
 
 
 def sigmoid_forward(z, out):
     """Logistic ``out = 1 / (1 + exp(-z))``; see :func:`numpy_ops.sigmoid_forward`."""
     z, _ = _elementwise("sigmoid_forward", "z out", out, z)
-    K.sigmoid_forward(z, out)
+    KA.sigmoid_forward(z, out)
 
 
 def sigmoid_backward(a, da, out):
     """``out = da * a * (1 - a)``; see :func:`numpy_ops.sigmoid_backward`."""
     a, da = _elementwise("sigmoid_backward", "a da out", out, a, da)
-    K.sigmoid_backward(a, da, out)
+    KA.sigmoid_backward(a, da, out)
 
 
 def tanh_forward(z, out):
     """``out = tanh(z)``; see :func:`numpy_ops.tanh_forward`."""
     z, _ = _elementwise("tanh_forward", "z out", out, z)
-    K.tanh_forward(z, out)
+    KA.tanh_forward(z, out)
 
 
 def tanh_backward(a, da, out):
     """``out = da * (1 - a**2)``; see :func:`numpy_ops.tanh_backward`."""
     a, da = _elementwise("tanh_backward", "a da out", out, a, da)
-    K.tanh_backward(a, da, out)
+    KA.tanh_backward(a, da, out)
 
 
 def softmax_forward(z, out):
@@ -198,7 +201,7 @@ def softmax_forward(z, out):
     if z.ndim != 2 or z.shape[1] == 0 or out.shape != z.shape:
         _mismatch("softmax_forward", z=z.shape, out=out.shape)
     _check_out("softmax_forward", "out", out)
-    K.softmax_forward(z, out)
+    KA.softmax_forward(z, out)
 
 
 # --------------------------------------------------------------------------- losses
@@ -218,7 +221,7 @@ def softmax_xent(logits, y, probs, weights=None):
     _check_out("softmax_xent", "probs", probs)
     _check_labels("softmax_xent", y, logits.shape[1])
     weights = _sample_weights("softmax_xent", weights, logits.shape[0], logits.dtype)
-    return K.softmax_xent(logits, y, probs, weights)
+    return KL.softmax_xent(logits, y, probs, weights)
 
 
 def softmax_xent_backward(probs, y, dlogits, weights=None):
@@ -230,7 +233,7 @@ def softmax_xent_backward(probs, y, dlogits, weights=None):
     _check_out("softmax_xent_backward", "dlogits", dlogits)
     _check_labels("softmax_xent_backward", y, probs.shape[1])
     weights = _sample_weights("softmax_xent_backward", weights, probs.shape[0], probs.dtype)
-    K.softmax_xent_backward(probs, y, dlogits, weights)
+    KL.softmax_xent_backward(probs, y, dlogits, weights)
 
 
 def mse(pred, target, weights=None):
@@ -243,7 +246,7 @@ def mse(pred, target, weights=None):
         if pred.ndim != 2:
             _mismatch("mse", pred=pred.shape, target=target.shape)
         weights = _sample_weights("mse", weights, pred.shape[0], pred.dtype)
-    return K.mse(pred, target, weights)
+    return KL.mse(pred, target, weights)
 
 
 def mse_backward(pred, target, dpred, weights=None):
@@ -253,7 +256,7 @@ def mse_backward(pred, target, dpred, weights=None):
         if pred.ndim != 2:
             _mismatch("mse_backward", pred=pred.shape, target=target.shape)
         weights = _sample_weights("mse_backward", weights, pred.shape[0], pred.dtype)
-    K.mse_backward(pred, target, 2 / pred.size, dpred, weights)
+    KL.mse_backward(pred, target, 2 / pred.size, dpred, weights)
 
 
 def sigmoid_bce(logits, target, probs, weights=None):
@@ -265,9 +268,9 @@ def sigmoid_bce(logits, target, probs, weights=None):
         _mismatch("sigmoid_bce", logits=logits.shape, target=target.shape, probs=probs.shape)
     _check_out("sigmoid_bce", "probs", probs)
     if weights is None:
-        return K.sigmoid_bce(logits, target, probs)
+        return KL.sigmoid_bce(logits, target, probs)
     weights = _sample_weights("sigmoid_bce", weights, logits.shape[0], logits.dtype)
-    return K.sigmoid_bce_weighted(logits, target, probs, weights)
+    return KL.sigmoid_bce_weighted(logits, target, probs, weights)
 
 
 def sigmoid_bce_backward(probs, target, dlogits, weights=None):
@@ -278,7 +281,7 @@ def sigmoid_bce_backward(probs, target, dlogits, weights=None):
         if probs.ndim != 2:
             _mismatch("sigmoid_bce_backward", probs=probs.shape, target=target.shape)
         weights = _sample_weights("sigmoid_bce_backward", weights, probs.shape[0], probs.dtype)
-    K.sigmoid_bce_backward(probs, target, dlogits, weights)
+    KL.sigmoid_bce_backward(probs, target, dlogits, weights)
 
 
 # --------------------------------------------------------------------------- dropout
