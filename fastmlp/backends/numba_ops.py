@@ -14,6 +14,11 @@ How the work is split:
   :mod:`._formulas` that the fused training kernel and the numerical-gradient kernel share.
   Derived constants such as ``1 - beta1`` are computed here in Python float64 first,
   exactly as the reference does, so both backends round the same numbers.
+
+The activations' and the losses' wrappers are written in ``_numba_activations`` and
+``_numba_losses`` and re-exported here, as ``numpy_ops`` does with its own; the checks every
+wrapper runs are in ``_numba_checks``. Dense layers, dropout, the optimizers and the
+numerical gradient (``_numgrad_numba``) are below.
 """
 
 from __future__ import annotations
@@ -22,48 +27,27 @@ import math
 
 import numpy as np
 
-from . import _activation_kernels as KA
-from . import _loss_kernels as KL
 from . import _op_kernels as K
-
-# --------------------------------------------------------------------------- wrapper helpers
-
-
-def _mismatch(op, **shapes):
-    """Raise the shape error of ``op``, listing every operand's shape."""
-    listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
-    raise ValueError(f"{op}: operand shapes do not fit: {listed}")
-
-
-def _check_out(op, name, out):
-    """Refuse an output array that is not C-contiguous.
-
-    A kernel given a strided ``out`` would either write into a temporary copy (results lost) or
-    need a slower code path; the caller owns the buffer, so it is the caller's to fix.
-    """
-    if not out.flags.c_contiguous:
-        raise ValueError(
-            f"{op}: {name} must be C-contiguous (got strides {out.strides}); "
-            f"allocate it with np.empty(shape, dtype)"
-        )
-
-
-def _sample_weights(op, weights, n, dtype):
-    """``weights`` as a C-contiguous ``(n,)`` array of ``dtype`` (None stays None)."""
-    if weights is None:
-        return None
-    w = np.ascontiguousarray(weights, dtype=dtype)
-    if w.shape != (n,):
-        _mismatch(op, weights=w.shape, expected=(n,))
-    return w
-
-
-def _check_labels(op, y, k):
-    """Raise unless every label is in ``[0, k)``: the kernels index rows by label."""
-    bad = KL.first_bad_label(y, k)
-    if bad >= 0:
-        raise ValueError(f"{op}: label y[{bad}] = {y[bad]} is outside [0, {k})")
-
+from ._numba_activations import (  # noqa: F401 - the backend's ops, re-exported
+    leaky_relu_backward,
+    leaky_relu_forward,
+    relu_backward,
+    relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
+    softmax_forward,
+    tanh_backward,
+    tanh_forward,
+)
+from ._numba_checks import check_out, elementwise, explain, mismatch
+from ._numba_losses import (  # noqa: F401 - the backend's ops, re-exported
+    mse,
+    mse_backward,
+    sigmoid_bce,
+    sigmoid_bce_backward,
+    softmax_xent,
+    softmax_xent_backward,
+)
 
 # --------------------------------------------------------------------------- dense
 
@@ -79,8 +63,8 @@ def dense_forward(x, W, b, out):
         or out.shape != (x.shape[0], W.shape[1])
         or (b is not None and b.shape != (W.shape[1],))
     ):
-        _mismatch("dense_forward", x=x.shape, W=W.shape, b=getattr(b, "shape", None), out=out.shape)
-    _check_out("dense_forward", "out", out)
+        mismatch("dense_forward", x=x.shape, W=W.shape, b=getattr(b, "shape", None), out=out.shape)
+    check_out("dense_forward", "out", out)
     if b is not None:
         b = np.ascontiguousarray(b)
     K.dense_forward(x, W, b, out)
@@ -100,7 +84,7 @@ def dense_backward(x, W, dz, dx, dW, db):
         or (dx is not None and dx.shape != x.shape)
         or (db is not None and db.shape != (W.shape[1],))
     ):
-        _mismatch(
+        mismatch(
             "dense_backward",
             x=x.shape,
             W=W.shape,
@@ -109,179 +93,12 @@ def dense_backward(x, W, dz, dx, dW, db):
             dW=dW.shape,
             db=getattr(db, "shape", None),
         )
-    _check_out("dense_backward", "dW", dW)
+    check_out("dense_backward", "dW", dW)
     if dx is not None:
-        _check_out("dense_backward", "dx", dx)
+        check_out("dense_backward", "dx", dx)
     if db is not None:
-        _check_out("dense_backward", "db", db)
+        check_out("dense_backward", "db", db)
     K.dense_backward(x, W, dz, dx, dW, db)
-
-
-# --------------------------------------------------------------------------- activations
-# Elementwise kernels work on flat views: ravel() of a C-contiguous array is a view in Numba,
-# so one loop serves every shape and the writes land in the caller's buffer.
-
-
-def _explain(op, names, arrays, outputs):
-    """Slow path of the checks below: raise the precise error for ``arrays`` named ``names``.
-
-    Every array should have one shape, and each of ``outputs`` (names) should be C-contiguous.
-    """
-    named = {n: a for n, a in zip(names.split(), arrays) if a is not None}
-    shapes = {n: a.shape for n, a in named.items()}
-    if len(set(shapes.values())) > 1:
-        _mismatch(op, **shapes)
-    for name in outputs.split():
-        _check_out(op, name, named[name])
-
-
-def _elementwise(op, names, out, a, b=None):
-    """``a`` (and ``b``) made C-contiguous; raise unless they have ``out``'s shape and ``out`` is
-    C-contiguous. ``names`` labels a, (b,) out in messages. Written out flat: runs every call."""
-    a = np.ascontiguousarray(a)
-    if b is not None:
-        b = np.ascontiguousarray(b)
-    shape = out.shape
-    if a.shape != shape or (b is not None and b.shape != shape) or not out.flags.c_contiguous:
-        _explain(op, names, (a, b, out) if b is not None else (a, out), names.split()[-1])
-    return a, b
-
-
-def relu_forward(z, out):
-    """``out = max(z, 0)``; see :func:`numpy_ops.relu_forward`."""
-    z, _ = _elementwise("relu_forward", "z out", out, z)
-    KA.relu_forward(z, out)
-
-
-def relu_backward(z, da, out):
-    """``out = da * [z > 0]``; see :func:`numpy_ops.relu_backward`."""
-    z, da = _elementwise("relu_backward", "z da out", out, z, da)
-    KA.relu_backward(z, da, out)
-
-
-def leaky_relu_forward(z, alpha, out):
-    """``out = z`` where ``z > 0``, else ``alpha * z``; see :func:`numpy_ops.leaky_relu_forward`."""
-    z, _ = _elementwise("leaky_relu_forward", "z out", out, z)
-    KA.leaky_relu_forward(z, alpha, out)
-
-
-def leaky_relu_backward(z, alpha, da, out):
-    """``out = da * (1 if z > 0 else alpha)``; see :func:`numpy_ops.leaky_relu_backward`."""
-    z, da = _elementwise("leaky_relu_backward", "z da out", out, z, da)
-    KA.leaky_relu_backward(z, alpha, da, out)
-
-
-def sigmoid_forward(z, out):
-    """Logistic ``out = 1 / (1 + exp(-z))``; see :func:`numpy_ops.sigmoid_forward`."""
-    z, _ = _elementwise("sigmoid_forward", "z out", out, z)
-    KA.sigmoid_forward(z, out)
-
-
-def sigmoid_backward(a, da, out):
-    """``out = da * a * (1 - a)``; see :func:`numpy_ops.sigmoid_backward`."""
-    a, da = _elementwise("sigmoid_backward", "a da out", out, a, da)
-    KA.sigmoid_backward(a, da, out)
-
-
-def tanh_forward(z, out):
-    """``out = tanh(z)``; see :func:`numpy_ops.tanh_forward`."""
-    z, _ = _elementwise("tanh_forward", "z out", out, z)
-    KA.tanh_forward(z, out)
-
-
-def tanh_backward(a, da, out):
-    """``out = da * (1 - a**2)``; see :func:`numpy_ops.tanh_backward`."""
-    a, da = _elementwise("tanh_backward", "a da out", out, a, da)
-    KA.tanh_backward(a, da, out)
-
-
-def softmax_forward(z, out):
-    """Row-wise softmax; see :func:`numpy_ops.softmax_forward`."""
-    z = np.ascontiguousarray(z)
-    if z.ndim != 2 or z.shape[1] == 0 or out.shape != z.shape:
-        _mismatch("softmax_forward", z=z.shape, out=out.shape)
-    _check_out("softmax_forward", "out", out)
-    KA.softmax_forward(z, out)
-
-
-# --------------------------------------------------------------------------- losses
-
-
-def softmax_xent(logits, y, probs, weights=None):
-    """Softmax cross-entropy, mean over the batch; see :func:`numpy_ops.softmax_xent`."""
-    logits = np.ascontiguousarray(logits)
-    y = np.ascontiguousarray(y)
-    if (
-        logits.ndim != 2
-        or logits.shape[1] == 0
-        or y.shape != (logits.shape[0],)
-        or probs.shape != logits.shape
-    ):
-        _mismatch("softmax_xent", logits=logits.shape, y=y.shape, probs=probs.shape)
-    _check_out("softmax_xent", "probs", probs)
-    _check_labels("softmax_xent", y, logits.shape[1])
-    weights = _sample_weights("softmax_xent", weights, logits.shape[0], logits.dtype)
-    return KL.softmax_xent(logits, y, probs, weights)
-
-
-def softmax_xent_backward(probs, y, dlogits, weights=None):
-    """``dlogits = (probs - onehot(y)) / n``; see :func:`numpy_ops.softmax_xent_backward`."""
-    probs = np.ascontiguousarray(probs)
-    y = np.ascontiguousarray(y)
-    if probs.ndim != 2 or y.shape != (probs.shape[0],) or dlogits.shape != probs.shape:
-        _mismatch("softmax_xent_backward", probs=probs.shape, y=y.shape, dlogits=dlogits.shape)
-    _check_out("softmax_xent_backward", "dlogits", dlogits)
-    _check_labels("softmax_xent_backward", y, probs.shape[1])
-    weights = _sample_weights("softmax_xent_backward", weights, probs.shape[0], probs.dtype)
-    KL.softmax_xent_backward(probs, y, dlogits, weights)
-
-
-def mse(pred, target, weights=None):
-    """Mean squared error over every element; see :func:`numpy_ops.mse`."""
-    pred = np.ascontiguousarray(pred)
-    target = np.ascontiguousarray(target)
-    if pred.shape != target.shape:
-        _mismatch("mse", pred=pred.shape, target=target.shape)
-    if weights is not None:
-        if pred.ndim != 2:
-            _mismatch("mse", pred=pred.shape, target=target.shape)
-        weights = _sample_weights("mse", weights, pred.shape[0], pred.dtype)
-    return KL.mse(pred, target, weights)
-
-
-def mse_backward(pred, target, dpred, weights=None):
-    """``dpred = 2 (pred - target) / (n k)``; see :func:`numpy_ops.mse_backward`."""
-    pred, target = _elementwise("mse_backward", "pred target dpred", dpred, pred, target)
-    if weights is not None:
-        if pred.ndim != 2:
-            _mismatch("mse_backward", pred=pred.shape, target=target.shape)
-        weights = _sample_weights("mse_backward", weights, pred.shape[0], pred.dtype)
-    KL.mse_backward(pred, target, 2 / pred.size, dpred, weights)
-
-
-def sigmoid_bce(logits, target, probs, weights=None):
-    """Sigmoid binary cross-entropy, mean over every element; see
-    :func:`numpy_ops.sigmoid_bce`."""
-    logits = np.ascontiguousarray(logits)
-    target = np.ascontiguousarray(target)
-    if logits.ndim != 2 or target.shape != logits.shape or probs.shape != logits.shape:
-        _mismatch("sigmoid_bce", logits=logits.shape, target=target.shape, probs=probs.shape)
-    _check_out("sigmoid_bce", "probs", probs)
-    if weights is None:
-        return KL.sigmoid_bce(logits, target, probs)
-    weights = _sample_weights("sigmoid_bce", weights, logits.shape[0], logits.dtype)
-    return KL.sigmoid_bce_weighted(logits, target, probs, weights)
-
-
-def sigmoid_bce_backward(probs, target, dlogits, weights=None):
-    """``dlogits = (probs - target) / (n k)``; see :func:`numpy_ops.sigmoid_bce_backward`."""
-    probs, target = _elementwise("sigmoid_bce_backward", "probs target dlogits", dlogits, probs,
-                                 target)
-    if weights is not None:
-        if probs.ndim != 2:
-            _mismatch("sigmoid_bce_backward", probs=probs.shape, target=target.shape)
-        weights = _sample_weights("sigmoid_bce_backward", weights, probs.shape[0], probs.dtype)
-    KL.sigmoid_bce_backward(probs, target, dlogits, weights)
 
 
 # --------------------------------------------------------------------------- dropout
@@ -289,13 +106,13 @@ def sigmoid_bce_backward(probs, target, dlogits, weights=None):
 
 def dropout_forward(x, mask, out):
     """``out = x * mask`` (inverted dropout); see :func:`numpy_ops.dropout_forward`."""
-    x, mask = _elementwise("dropout_forward", "x mask out", out, x, mask)
+    x, mask = elementwise("dropout_forward", "x mask out", out, x, mask)
     K.multiply(x, mask, out)
 
 
 def dropout_backward(da, mask, out):
     """``out = da * mask``; see :func:`numpy_ops.dropout_backward`."""
-    da, mask = _elementwise("dropout_backward", "da mask out", out, da, mask)
+    da, mask = elementwise("dropout_backward", "da mask out", out, da, mask)
     K.multiply(da, mask, out)
 
 
@@ -316,7 +133,7 @@ def _optimizer(op, names, param, grad, s1=None, s2=None):
         or (s2 is not None and (s2.shape != shape or not s2.flags.c_contiguous))
     ):
         outputs = " ".join(n for n in names.split() if n != "grad")
-        _explain(op, names, (param, grad, s1, s2), outputs)
+        explain(op, names, (param, grad, s1, s2), outputs)
     return grad
 
 
