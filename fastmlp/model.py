@@ -5,7 +5,8 @@ initialisation, shuffling and dropout masks all draw from it, so one seed reprod
 run bit for bit on the same backend, dtype, BLAS library and kernel, BLAS thread count and
 library versions; :func:`fastmlp.threads` pins the thread count, and
 :mod:`fastmlp.reproducibility` says why it matters). Training itself lives in
-:mod:`fastmlp.training`.
+:mod:`fastmlp.training`; predictions and scores in :mod:`fastmlp.inference`, saving and
+pickling in :mod:`fastmlp._persistence` (the two bases of :class:`Sequential`).
 """
 
 from __future__ import annotations
@@ -15,18 +16,17 @@ import numbers
 import numpy as np
 
 from . import _validation as check
+from ._persistence import Persistence
 from .backends import BACKENDS, get_backend
 from .gradients import analytic_gradients, numerical_gradients
 from .inference import Inference
 from .layers import ACTIVATIONS, Dense, Dropout, LeakyReLU, Sigmoid, Softmax
 from .losses import LOSS_ALIASES, LOSSES
 from .network import check_layers, flatten, layer_plan, layers_from_config
-from .optimizer_state import file_entries
-from .serialization import write
 from .training import fit
 
 
-class Sequential(Inference):
+class Sequential(Inference, Persistence):
     """A feed-forward network: layers applied in order, then a loss.
 
     Parameters
@@ -149,28 +149,6 @@ class Sequential(Inference):
         return (f"Sequential([{layers}], loss={self.loss!r}, backend={self.backend!r}, "
                 f"dtype={np.dtype(self.dtype).name!r})")
 
-    # ------------------------------------------------------------------ pickling
-
-    def __getstate__(self):
-        # The backend is a module, which pickle refuses: keep its name and bind it again on
-        # load. The flat vectors are rebuilt from the layers' arrays on load, so they are not
-        # stored twice, and the loss keeps only per-batch buffers.
-        state = self.__dict__.copy()
-        for name in ("ops", "flat_params", "flat_grads", "plan", "_params", "_grads", "_loss"):
-            state.pop(name, None)
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        # Pickling copies each layer's arrays on their own, so they are no longer views of one
-        # flat vector: gather them into new flat vectors, as __init__ does.
-        self._gather_parameters()
-        self._loss = LOSSES[self.loss]()
-        opt = self.optimizer
-        if opt is not None and hasattr(opt, "flat_state"):
-            opt.rebind(self._params)  # the state follows the new arrays
-        self.to_backend(self.backend)
-
     # ------------------------------------------------------------------ passes
 
     def _forward(self, x, training=False):
@@ -182,7 +160,7 @@ class Sequential(Inference):
         for i in range(len(self._network) - 1, -1, -1):
             dout = self._network[i].backward(dout, need_dx=i > 0)
 
-    # ------------------------------------------------------------------ training, gradients, io
+    # ------------------------------------------------------------------ training, gradients, copies
 
     def fit(self, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
             validation_data=None, verbose=1, callbacks=None, sample_weight=None,
@@ -237,35 +215,6 @@ class Sequential(Inference):
         return Sequential(layers_from_config(config), loss=config["loss"],
                           backend=backend or config["backend"], dtype=dtype or config["dtype"],
                           seed=config.get("seed"))
-
-    def save(self, path, include_optimizer=True):
-        """Write the model to ``path`` (npz + JSON header, no pickle), ready to resume training.
-
-        The file holds the architecture, the weights, the random generator's state and, when
-        the model has one, the optimizer: its class, hyperparameters, schedule, step and
-        epoch counts and state vectors. :func:`fastmlp.load` restores all of it, so training
-        3 epochs, saving, loading and training 3 more gives the weights of 6 epochs in one go
-        (same backend, dtype and thread count).
-
-        An optimizer whose schedule is a callable of your own (or of a class of your own) is
-        not saved, with a warning: its behaviour is code, which the file does not hold. The
-        rest of the model is; after loading, ``fit`` starts a fresh optimizer.
-        ``include_optimizer=False`` leaves the optimizer out, without a warning (a model for
-        inference only).
-
-        The write is atomic (the file is the old one or the complete new one, even on Ctrl-C),
-        follows a symbolic link, and never replaces anything but a regular file; see
-        :mod:`fastmlp.serialization` for the format.
-        """
-        header = {"config": self.config(), "random_state": self._rng.bit_generator.state}
-        arrays = {f"param_{i}": p for i, p in enumerate(self._params)}
-        if not isinstance(include_optimizer, bool):
-            raise TypeError(f"include_optimizer must be True or False, got {include_optimizer!r}")
-        if include_optimizer and self.optimizer is not None:
-            info, state = file_entries(self.optimizer, self._params, path)
-            if info is not None:
-                header["optimizer"], arrays = info, {**arrays, **state}
-        write(path, header, arrays)
 
 
 class MLP(Sequential):
