@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-
+from . import _huge_pages as huge_pages
 from .layers import LAYERS, Activation, Dense, Dropout, Layer, LeakyReLU, Softmax
 
 
@@ -46,7 +45,7 @@ def flatten(layers, names_attr, dtype):
     """
     owned = [(i, layer, name) for i, layer in enumerate(layers)
              for name in getattr(layer, names_attr)]
-    flat = np.empty(sum(getattr(layer, name).size for _, layer, name in owned), dtype=dtype)
+    flat = huge_pages.empty(sum(getattr(layer, name).size for _, layer, name in owned), dtype)
     offsets, offset = {}, 0
     for i, layer, name in owned:
         array = getattr(layer, name)

@@ -23,6 +23,7 @@ import numbers
 
 import numpy as np
 
+from . import _huge_pages as huge_pages
 from . import schedules
 from ._validation import check_positive_number
 
@@ -114,8 +115,9 @@ class Optimizer:
             # training kernel updates the whole vector in one pass.
             total = sum(p.size for p in params)
             dtype = params[0].dtype if params else np.float64
-            self.flat_state = {name: np.zeros(total, dtype=dtype) for name in self.state_names}
-            self.flat_backup = {name: np.zeros(total, dtype=dtype) for name in self.state_names}
+            self.flat_state = {name: huge_pages.zeros(total, dtype) for name in self.state_names}
+            self.flat_backup = {name: huge_pages.zeros(total, dtype)
+                                for name in self.state_names}
             self.state = {name: _split(flat, params) for name, flat in self.flat_state.items()}
             self.iterations = 0
             self.epochs = self._first_epoch = 0

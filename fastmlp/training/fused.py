@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _huge_pages as huge_pages
 from ..backends import _train_args as A
 from ..backends import _train_kernel as K
 from ..backends import _train_steps as S
@@ -72,7 +73,7 @@ def _batch_space(plan, batch_size, dtype, loss_code, n_targets, weighted):
     targets = np.empty((batch_size, n_targets) if loss_code != CROSS_ENTROPY else (1, 1),
                        dtype=dtype)
     weights = np.empty(batch_size if weighted else 1, dtype=dtype)
-    return A.Batch(np.empty(offset, dtype=dtype),
+    return A.Batch(huge_pages.empty(offset, dtype),
                    *(np.array(offsets[key], dtype=np.int64) for key in "zamod"),
                    labels, targets, weights)
 
@@ -105,7 +106,9 @@ class FusedTrainer:
         else:
             self.data = A.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, w)
         self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs, weighted)
-        self.params = A.Params(model.flat_params, model.flat_grads, np.copy(model.flat_params))
+        backup = huge_pages.empty(len(model.flat_params), model.flat_params.dtype)
+        backup[...] = model.flat_params
+        self.params = A.Params(model.flat_params, model.flat_grads, backup)
         # 1 on the weights, 0 on the biases, for an optimizer that does not decay biases.
         self.decayed = np.ones(len(model.flat_params), dtype=np.uint8)
         for layer in plan:
