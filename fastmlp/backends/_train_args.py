@@ -43,9 +43,9 @@ class Params(NamedTuple):
 
 
 class OptimizerState(NamedTuple):
-    """The update rule's ``hyper`` settings (whether weight decay reaches the biases among
-    them) and state vectors. The rule itself is a constant of the kernel
-    (:func:`train_batches_for`).
+    """The update rule's ``hyper`` settings and state vectors, and ``decayed``, 1 where weight
+    decay applies and 0 on biases (read only when the rule does not decay every parameter).
+    The rule itself is a constant of the kernel (:func:`train_batches_for`).
 
     ``s1`` is the velocity, squared average or first moment; ``s2`` the second moment
     (Adam) or ``s1`` again. ``s1_backup``/``s2_backup`` hold them as ``Params.backup`` holds
@@ -57,16 +57,14 @@ class OptimizerState(NamedTuple):
     s2: np.ndarray
     s1_backup: np.ndarray
     s2_backup: np.ndarray
+    decayed: np.ndarray
 
 
 class Batch(NamedTuple):
-    """Work space for one batch: the flat ``work`` vector with the offsets of the two inputs
-    (the batch's rows are gathered into one, then the other, step by step) and the per-layer
-    offsets, and the gathered labels ``(B,)`` or regression targets ``(B, k)``, and sample
-    weights ``(B,)``."""
+    """Work space for one batch: the flat ``work`` vector with per-layer offsets, and the
+    gathered labels ``(B,)`` or regression targets ``(B, k)``, and sample weights ``(B,)``."""
 
     work: np.ndarray
-    x_off: np.ndarray
     z_off: np.ndarray
     a_off: np.ndarray
     m_off: np.ndarray

@@ -5,19 +5,17 @@ The network arrives as a few named tuples of plain arrays (:mod:`._train_args`, 
 
 Around each GEMM (BLAS into preallocated storage, :mod:`._blas`) everything is fused:
 bias + activation in one pass, the activation derivative with the bias gradient in one pass,
-softmax cross-entropy forward and backward in one pass per row, and the optimizer update of a
-layer's columns in one pass, in the next step, just before the product that reads them.
-Nothing is allocated per step. Every formula comes
+softmax cross-entropy forward and backward in one pass per row, and the optimizer update over
+the whole parameter vector in one pass. Nothing is allocated per step. Every formula comes
 from :mod:`._formulas`, shared with the op kernels, so the numbers are those of the
 layer-by-layer path; the tests compare the two, non-finite inputs included.
 
 On a team of threads each member multiplies and passes over its share of every layer's
 columns (all the batch's rows: a column's bias gradient then sums in the serial order) and
-updates the parameters of its columns, whose gradient it computed; member 0 alone draws the
-dropout masks (the generator is one sequence) and computes the loss (a few columns). The
-members meet at a barrier after the gather, each layer's forward pass, the loss and each
-layer's gradient ``d`` (before ``dx``, which needs all its columns); none waits for every
-gradient before the update.
+updates its share of the parameters; member 0 alone draws the dropout masks (the generator is
+one sequence) and computes the loss (a few columns). The members meet at a barrier after the
+gather, each layer's forward pass, the loss, each layer's gradient ``d`` (before ``dx``, which
+needs all its columns) and before the update.
 """
 
 from __future__ import annotations
@@ -85,10 +83,9 @@ def _kernel(loss_code, used, rule, weighted, dropout):
 
         Epoch ``e`` visits rows in the order ``orders[e]`` (C-contiguous ``(len(lrs), n)``
         int64), with learning rate ``lrs[e]``; ``step`` is the optimizer's step count so far.
-        The call returns early once it has made ``max_updates`` updates, every update made
-        (a step's update is made in the next step's forward pass, or before returning). Its
-        first update copies each block it changes, and the optimizer's state there, into the
-        backups first (``params.backup``, ``opt.s1_backup``, ``opt.s2_backup``): from them, the same
+        The call returns early once it has made ``max_updates`` updates. Before its first
+        update it copies the parameters and the optimizer's state into the backups
+        (``params.backup``, ``opt.s1_backup``, ``opt.s2_backup``): from them, the same
         arguments and the generator's state at the call, the caller can replay the call up to
         any of its updates, bit for bit (to undo the last one).
         ``epoch_loss[e]`` / ``epoch_correct[e]`` accumulate the sample-weighted loss and the hits,
@@ -109,40 +106,24 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         """
         X = data.X
         sizes, acts, alphas, drops, w_off, b_off = layers
+        theta, grad, _ = params
         work = batch.work
         member, size, grain, sync = team.member, team.size, team.grain, team.sync
         lead = member == 0
-        two_states = rule != OPT_SGD and rule != OPT_RMSPROP
         n_in = sizes[0]
         n_layers = acts.shape[0]
         n = X.shape[0] // n_in
-        n_batches = batch_end - batch_begin
-        n_steps = lrs.shape[0] * n_batches
+        p_begin, p_end = T.share(theta.shape[0], member, size, grain)
         met = 0  # barriers met so far
         taken = 0
-        # The update a step owes is made in the next step's forward pass, layer by layer,
-        # each member on its own columns just before multiplying them (they are in cache
-        # then): no barrier waits for every gradient, since each member's columns of dW are
-        # its own, and the gather's barrier already follows the step's last read of W.
-        owed, owed_lr = False, 0.0
-        e, b, x_off = 0, batch_begin, 0
-        for k in range(n_steps + 1):
-            # The last pass, or the call's last update made: only settle what is owed.
-            settle_only = k == n_steps or taken == max_updates
-            if settle_only:
-                if not owed:
+        for e in range(lrs.shape[0]):
+            for b in range(batch_begin, batch_end):
+                if taken == max_updates:
                     return -1, -1, 0.0
-                met += 1
-                T.barrier(sync, size, met)  # every member past its last read of W
-            else:
-                e, b = k // n_batches, batch_begin + k % n_batches
                 # The batch: rows gathered in the epoch's order, each member its share.
                 start = b * batch_size
                 B = min(batch_size, n - start)
-                # Into one input and the next step into the other: a member still
-                # multiplying this step's for its weight gradient is not overwritten.
-                x_off = batch.x_off[k % 2]
-                xb = S.matrix_at(work, x_off, B, n_in)
+                xb = S.matrix_at(work, 0, B, n_in)
                 r_begin, r_end = T.share(B, member, size, grain)
                 for i in range(r_begin, r_end):
                     row = orders[e, start + i]
@@ -155,7 +136,7 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                     if weighted:
                         batch.weights[i] = data.weights[row]
                 met += 1
-                T.barrier(sync, size, met)  # the batch gathered, the last step's reads done
+                T.barrier(sync, size, met)  # the batch gathered, the last update made
                 labels, targets = batch.labels[:B], batch.targets[:B]
                 weights = batch.weights[:B]
                 wsum = float(B)
@@ -173,108 +154,97 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                     met += 1
                     T.barrier(sync, size, met)
 
-            # Forward: per layer the owed update of this member's columns, then
-            # z = a_prev @ W, bias + activation (and dropout) on them.
-            a_off = x_off
-            for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
-                n_prev, n_out = sizes[l], sizes[l + 1]
-                c0, c1 = T.share(n_out, member, size, grain)
-                if owed:
-                    for part in range(2):  # the columns of W's rows, then of the biases
-                        first, rows = w_off[l] + c0, n_prev
-                        if part == 1:
-                            first, rows = b_off[l] + c0, 1 if b_off[l] >= 0 else 0
-                        if taken == 1:  # the call's first update: keep what it changes
-                            S.keep_block(params, opt, two_states, first, rows, n_out, c1 - c0)
-                        if rule == OPT_SGD:
-                            S.sgd_step(params, opt, owed_lr, first, rows, n_out, c1 - c0,
-                                       part == 1)
-                        elif rule == OPT_RMSPROP:
-                            S.rmsprop_step(params, opt, owed_lr, first, rows, n_out, c1 - c0,
-                                           part == 1)
-                        else:
-                            S.adam_step(params, opt, owed_lr, step + taken, first, rows, n_out,
-                                        c1 - c0, part == 1)
-                if settle_only:
-                    continue
-                matmul_at(work, a_off, n_prev, False, params.theta, w_off[l] + c0, n_out,
-                          False, work, batch.z_off[l] + c0, n_out, B, c1 - c0, n_prev)
-                z = S.matrix_at(work, batch.z_off[l], B, n_out)
-                a = S.matrix_at(work, batch.a_off[l], B, n_out)
-                u0, u1 = np.uint64(c0), np.uint64(c1)
-                S.add_bias(z, params.theta, b_off[l], u0, u1)
-                act = acts[l]
-                if smooth and (act == SIGMOID or act == TANH):
-                    S.smooth_activation(z, a, act, u0, u1)
-                elif act != IDENTITY:  # identity: a is z itself
-                    S.relu_activation(z, a, act, alphas[l], u0, u1)
-                a_off = batch.a_off[l]
-                if dropout and drops[l] > 0.0:
-                    a_off = batch.o_off[l]
-                    S.apply_dropout_mask(a, S.matrix_at(work, batch.m_off[l], B, n_out),
-                                         S.matrix_at(work, a_off, B, n_out), u0, u1)
+                # Forward: per layer z = a_prev @ W, then bias + activation (and dropout),
+                # each member on its columns.
+                a_off = 0
+                for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
+                    n_prev, n_out = sizes[l], sizes[l + 1]
+                    c0, c1 = T.share(n_out, member, size, grain)
+                    matmul_at(work, a_off, n_prev, False, theta, w_off[l] + c0, n_out, False,
+                              work, batch.z_off[l] + c0, n_out, B, c1 - c0, n_prev)
+                    z = S.matrix_at(work, batch.z_off[l], B, n_out)
+                    a = S.matrix_at(work, batch.a_off[l], B, n_out)
+                    u0, u1 = np.uint64(c0), np.uint64(c1)
+                    S.add_bias(z, theta, b_off[l], u0, u1)
+                    act = acts[l]
+                    if smooth and (act == SIGMOID or act == TANH):
+                        S.smooth_activation(z, a, act, u0, u1)
+                    elif act != IDENTITY:  # identity: a is z itself
+                        S.relu_activation(z, a, act, alphas[l], u0, u1)
+                    a_off = batch.a_off[l]
+                    if dropout and drops[l] > 0.0:
+                        a_off = batch.o_off[l]
+                        S.apply_dropout_mask(a, S.matrix_at(work, batch.m_off[l], B, n_out),
+                                             S.matrix_at(work, a_off, B, n_out), u0, u1)
+                    met += 1
+                    T.barrier(sync, size, met)
+
+                # The loss, and its gradient into the last layer's d: small, one member.
+                if lead:
+                    out = S.matrix_at(work, a_off, B, sizes[n_layers])
+                    d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
+                    # The mean loss (over the batch's weight, and the outputs for the
+                    # elementwise losses) and the hits.
+                    if loss_code == CROSS_ENTROPY:
+                        total, hits = L.xent(out, labels, d, weights, wsum, weighted)
+                        team.loss[0] = total / wsum
+                        sync[2] = hits
+                    elif loss_code == BINARY_CROSS_ENTROPY:
+                        total = L.bce(out, targets, d, weights, wsum, weighted)
+                        team.loss[0] = total / (wsum * sizes[n_layers])
+                    else:
+                        total = L.mse(out, targets, d, weights, wsum, weighted)
+                        team.loss[0] = total / (wsum * sizes[n_layers])
                 met += 1
                 T.barrier(sync, size, met)
-            if settle_only:
-                return -1, -1, 0.0
-            owed = False
+                loss = team.loss[0]
+                if not math.isfinite(loss):
+                    return e, b, loss
 
-            # The loss, and its gradient into the last layer's d: small, one member.
-            if lead:
-                out = S.matrix_at(work, a_off, B, sizes[n_layers])
-                d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
-                # The mean loss (over the batch's weight, and the outputs for the
-                # elementwise losses) and the hits.
-                if loss_code == CROSS_ENTROPY:
-                    total, hits = L.xent(out, labels, d, weights, wsum, weighted)
-                    team.loss[0] = total / wsum
-                    sync[2] = hits
-                elif loss_code == BINARY_CROSS_ENTROPY:
-                    total = L.bce(out, targets, d, weights, wsum, weighted)
-                    team.loss[0] = total / (wsum * sizes[n_layers])
+                # Backward: activation derivative with the bias gradient, then dW and dx;
+                # each member on its columns of d, dW and dx. A member's columns of dx are
+                # its columns of the d below: no barrier between dx and the next layer's pass.
+                for l in range(n_layers - 1, -1, -1):  # noqa: E741
+                    n_prev, n_out = sizes[l], sizes[l + 1]
+                    c0, c1 = T.share(n_out, member, size, grain)
+                    d = S.matrix_at(work, batch.d_off[l], B, n_out)
+                    z = S.matrix_at(work, batch.z_off[l], B, n_out)
+                    a = S.matrix_at(work, batch.a_off[l], B, n_out)
+                    mask = S.matrix_at(work, batch.m_off[l], B, n_out)
+                    u0, u1 = np.uint64(c0), np.uint64(c1)
+                    S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], used, mask,
+                                                    dropout and drops[l] > 0.0, grad, b_off[l],
+                                                    u0, u1)
+                    below = 0
+                    if l > 0:
+                        below = batch.o_off[l - 1]
+                    matmul_at(work, below, n_prev, True, work, batch.d_off[l] + c0, n_out, False,
+                              grad, w_off[l] + c0, n_out, n_prev, c1 - c0, B)
+                    if l > 0:
+                        met += 1
+                        T.barrier(sync, size, met)  # every column of d ready
+                        i0, i1 = T.share(n_prev, member, size, grain)
+                        matmul_at(work, batch.d_off[l], n_out, False,
+                                  theta, w_off[l] + i0 * n_out, n_out, True,
+                                  work, batch.d_off[l - 1] + i0, n_prev, B, i1 - i0, n_out)
+
+                # The update, each member its share of the parameters.
+                met += 1
+                T.barrier(sync, size, met)  # every gradient ready
+                if taken == 0:
+                    S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,
+                                 p_begin, p_end)
+                taken += 1
+                if rule == OPT_SGD:
+                    S.sgd_step(params, opt, lrs[e], p_begin, p_end)
+                elif rule == OPT_RMSPROP:
+                    S.rmsprop_step(params, opt, lrs[e], p_begin, p_end)
                 else:
-                    total = L.mse(out, targets, d, weights, wsum, weighted)
-                    team.loss[0] = total / (wsum * sizes[n_layers])
-            met += 1
-            T.barrier(sync, size, met)
-            loss = team.loss[0]
-            if not math.isfinite(loss):
-                return e, b, loss
-
-            # Backward: activation derivative with the bias gradient, then dW and dx;
-            # each member on its columns of d, dW and dx. A member's columns of dx are
-            # its columns of the d below: no barrier between dx and the next layer's pass.
-            for l in range(n_layers - 1, -1, -1):  # noqa: E741
-                n_prev, n_out = sizes[l], sizes[l + 1]
-                c0, c1 = T.share(n_out, member, size, grain)
-                d = S.matrix_at(work, batch.d_off[l], B, n_out)
-                z = S.matrix_at(work, batch.z_off[l], B, n_out)
-                a = S.matrix_at(work, batch.a_off[l], B, n_out)
-                mask = S.matrix_at(work, batch.m_off[l], B, n_out)
-                u0, u1 = np.uint64(c0), np.uint64(c1)
-                S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], used, mask,
-                                                dropout and drops[l] > 0.0, params.grad,
-                                                b_off[l], u0, u1)
-                below = x_off
-                if l > 0:
-                    below = batch.o_off[l - 1]
-                matmul_at(work, below, n_prev, True, work, batch.d_off[l] + c0, n_out, False,
-                          params.grad, w_off[l] + c0, n_out, n_prev, c1 - c0, B)
-                if l > 0:
-                    met += 1
-                    T.barrier(sync, size, met)  # every column of d ready
-                    i0, i1 = T.share(n_prev, member, size, grain)
-                    matmul_at(work, batch.d_off[l], n_out, False,
-                              params.theta, w_off[l] + i0 * n_out, n_out, True,
-                              work, batch.d_off[l - 1] + i0, n_prev, B, i1 - i0, n_out)
-
-            # The update is owed: the next pass makes it (above).
-            taken += 1
-            owed, owed_lr = True, lrs[e]
-            if lead:
-                steps[0] = taken
-                epoch_loss[e] += loss * wsum
-                epoch_correct[e] += sync[2]
-        return -1, -1, 0.0  # unreachable: the last pass returns
+                    S.adam_step(params, opt, lrs[e], step + taken, p_begin, p_end)
+                if lead:
+                    steps[0] = taken
+                    epoch_loss[e] += loss * wsum
+                    epoch_correct[e] += sync[2]
+        return -1, -1, 0.0
 
     return train_batches

@@ -180,88 +180,76 @@ def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad
 
 
 @jit_inline
-def keep_block(params, opt, two_states, begin, rows, stride, width):
-    """Copy a block of parameters (``rows`` runs of ``width``, ``stride`` apart from ``begin``)
-    and the optimizer's state there into the backups: the values before a call's first
-    update, from which the caller can replay the call."""
+def keep_share(params, opt, two_states, begin, end):
+    """Copy the parameters ``[begin, end)`` and the optimizer's state there into the backups:
+    the values before a call's first update, from which the caller can replay the call."""
     theta, backup = params.theta, params.backup
     s1, s2, b1, b2 = opt.s1, opt.s2, opt.s1_backup, opt.s2_backup
-    for r in range(rows):
-        first = np.uint64(begin + r * stride)
-        for i in range(first, first + np.uint64(width)):
-            backup[i], b1[i] = theta[i], s1[i]
-            if two_states:
-                b2[i] = s2[i]
+    for i in range(np.uint64(begin), np.uint64(end)):
+        backup[i], b1[i] = theta[i], s1[i]
+    if two_states:
+        for i in range(np.uint64(begin), np.uint64(end)):
+            b2[i] = s2[i]
 
 
 @jit_inline
-def weight_decay(hyper, dt, bias):
-    """The rule's weight decay in the parameters' float type ``dt``, and whether it applies to
-    the block being updated (``bias``: a block of biases, decayed only if the rule says so)."""
-    return (dt(hyper[H_WEIGHT_DECAY]),
-            hyper[H_WEIGHT_DECAY] != 0.0 and (not bias or hyper[H_DECAY_BIASES] != 0.0))
-
-
-# The update rules work on a block: ``rows`` runs of ``width`` parameters, ``stride`` apart
-# from ``begin`` (a layer's columns: a member's share of its weights, or of its biases with
-# ``rows`` 1). Loops over a run use unsigned bounds: they vectorise (above).
+def weight_decay(hyper, dt):
+    """The rule's weight decay in the parameters' float type ``dt``, whether there is any, and
+    whether it reaches the biases too."""
+    return (dt(hyper[H_WEIGHT_DECAY]), hyper[H_WEIGHT_DECAY] != 0.0,
+            hyper[H_DECAY_BIASES] != 0.0)
 
 
 @jit_inline
-def sgd_step(params, opt, lr, begin, rows, stride, width, bias):
-    """SGD with momentum (Nesterov's or not) and weight decay, on a block."""
+def sgd_step(params, opt, lr, begin, end):
+    """SGD with momentum (Nesterov's or not) and weight decay."""
     theta, grad = params.theta, params.grad
-    s1, hyper = opt.s1, opt.hyper
+    s1, hyper, decayed = opt.s1, opt.hyper, opt.decayed
     dt = theta.dtype.type
     lr_ = dt(lr)
-    wd, decay = weight_decay(hyper, dt, bias)
+    wd, use_wd, every = weight_decay(hyper, dt)
     momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
     use_momentum = hyper[H_MOMENTUM] != 0.0
-    for r in range(rows):
-        first = np.uint64(begin + r * stride)
-        for i in range(first, first + np.uint64(width)):
-            theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov,
-                                            wd, decay, use_momentum)
+    for i in range(np.uint64(begin), np.uint64(end)):  # unsigned: vectorises (above)
+        decay = use_wd and (every or decayed[i] != 0)
+        theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov, wd,
+                                        decay, use_momentum)
 
 
 @jit_inline
-def rmsprop_step(params, opt, lr, begin, rows, stride, width, bias):
-    """RMSprop with weight decay, on a block."""
+def rmsprop_step(params, opt, lr, begin, end):
+    """RMSprop with weight decay."""
     theta, grad = params.theta, params.grad
-    s1, hyper = opt.s1, opt.hyper
+    s1, hyper, decayed = opt.s1, opt.hyper, opt.decayed
     dt = theta.dtype.type
     lr_ = dt(lr)
-    wd, decay = weight_decay(hyper, dt, bias)
+    wd, use_wd, every = weight_decay(hyper, dt)
     rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
     eps = dt(hyper[H_EPS])
-    for r in range(rows):
-        first = np.uint64(begin + r * stride)
-        for i in range(first, first + np.uint64(width)):
-            theta[i], s1[i] = F.rmsprop_element(theta[i], grad[i], s1[i], lr_, rho, c, eps, wd,
-                                                decay)
+    for i in range(np.uint64(begin), np.uint64(end)):
+        decay = use_wd and (every or decayed[i] != 0)
+        theta[i], s1[i] = F.rmsprop_element(theta[i], grad[i], s1[i], lr_, rho, c, eps, wd,
+                                            decay)
 
 
 @jit_inline
-def adam_step(params, opt, lr, step, begin, rows, stride, width, bias):
-    """Adam, with L2 or decoupled (AdamW) weight decay, on a block; ``step`` counts this
-    update."""
+def adam_step(params, opt, lr, step, begin, end):
+    """Adam, with L2 or decoupled (AdamW) weight decay; ``step`` counts this update."""
     theta, grad = params.theta, params.grad
-    s1, s2, hyper = opt.s1, opt.s2, opt.hyper
+    s1, s2, hyper, decayed = opt.s1, opt.s2, opt.hyper, opt.decayed
     dt = theta.dtype.type
-    wd, decay = weight_decay(hyper, dt, bias)
+    wd, use_wd, every = weight_decay(hyper, dt)
     beta1, c1 = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
     beta2, c2 = dt(hyper[H_DECAY2]), dt(1.0 - hyper[H_DECAY2])
     eps = dt(hyper[H_EPS])
     decoupled = hyper[H_DECOUPLED] != 0.0
-    l2, shrinks = decay and not decoupled, decay and decoupled
     shrink = dt(1.0 - lr * hyper[H_WEIGHT_DECAY])
     # math.pow with a float exponent is C's pow, as Python's ``beta ** step`` in the op
     # wrapper; Numba's ``**`` with an int exponent multiplies and rounds differently.
     step_size = dt(lr / (1.0 - math.pow(hyper[H_DECAY1], float(step))))
     bc2_sqrt = dt(math.sqrt(1.0 - math.pow(hyper[H_DECAY2], float(step))))
-    for r in range(rows):
-        first = np.uint64(begin + r * stride)
-        for i in range(first, first + np.uint64(width)):
-            theta[i], s1[i], s2[i] = F.adam_element(
-                theta[i], grad[i], s1[i], s2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt,
-                eps, wd, l2, shrink, shrinks)
+    for i in range(np.uint64(begin), np.uint64(end)):
+        decay = use_wd and (every or decayed[i] != 0)
+        theta[i], s1[i], s2[i] = F.adam_element(
+            theta[i], grad[i], s1[i], s2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt, eps,
+            wd, decay and not decoupled, shrink, decay and decoupled)

@@ -54,12 +54,10 @@ def _hyper(optimizer):
 def _batch_space(plan, batch_size, dtype, loss_code, n_targets, weighted):
     """The kernel's work vector and its per-layer offsets for a full batch.
 
-    Layout: the gathered inputs twice (a step gathers into one while another member may
-    still multiply the other, the previous step's, for its weight gradient), then per layer
-    ``z``, ``a`` (``z`` itself for identity), with dropout the mask and the dropped output
-    ``o`` (else ``o`` is ``a``), and ``d`` (the gradient flowing down)."""
-    x_offsets = np.array([0, batch_size * plan[0].n_in], dtype=np.int64)
-    offset = 2 * batch_size * plan[0].n_in
+    Layout: the gathered inputs, then per layer ``z``, ``a`` (``z`` itself for identity), with
+    dropout the mask and the dropped output ``o`` (else ``o`` is ``a``), and ``d`` (the
+    gradient flowing down)."""
+    offset = batch_size * plan[0].n_in
     offsets = {key: [] for key in "zamod"}
     for layer in plan:
         block = batch_size * layer.n_out
@@ -75,7 +73,7 @@ def _batch_space(plan, batch_size, dtype, loss_code, n_targets, weighted):
     targets = np.empty((batch_size, n_targets) if loss_code != CROSS_ENTROPY else (1, 1),
                        dtype=dtype)
     weights = np.empty(batch_size if weighted else 1, dtype=dtype)
-    return A.Batch(huge_pages.empty(offset, dtype), x_offsets,
+    return A.Batch(huge_pages.empty(offset, dtype),
                    *(np.array(offsets[key], dtype=np.int64) for key in "zamod"),
                    labels, targets, weights)
 
@@ -111,6 +109,11 @@ class FusedTrainer:
         backup = huge_pages.empty(len(model.flat_params), model.flat_params.dtype)
         backup[...] = model.flat_params
         self.params = A.Params(model.flat_params, model.flat_grads, backup)
+        # 1 on the weights, 0 on the biases, for an optimizer that does not decay biases.
+        self.decayed = np.ones(len(model.flat_params), dtype=np.uint8)
+        for layer in plan:
+            if layer.b_offset >= 0:
+                self.decayed[layer.b_offset:layer.b_offset + layer.n_out] = 0
         self.updated = False  # an update was made that undo_step can undo
         self._last_updating_call = None
         self._steps = np.zeros(1, dtype=np.int64)
@@ -133,7 +136,8 @@ class FusedTrainer:
         state = [opt.flat_state[name] for name in opt.state_names]
         backup = [opt.flat_backup[name] for name in opt.state_names]
         # Adam has two state vectors, SGD and RMSprop one (passed twice).
-        return rule, A.OptimizerState(hyper, state[0], state[-1], backup[0], backup[-1])
+        return rule, A.OptimizerState(hyper, state[0], state[-1], backup[0], backup[-1],
+                                      self.decayed)
 
     def run(self, lrs, orders, batch_begin, batch_end, loss_sums, correct):
         """As :meth:`LayerwiseTrainer.run`."""
