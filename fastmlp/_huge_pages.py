@@ -4,7 +4,8 @@ A fit streams its flat vectors (parameters, gradients, the optimizer's moments, 
 workspace) through the cores every step. On 4 KiB pages the wide networks' vectors span
 thousands of pages: the optimizer's pass over them then waits on the address translation
 as much as on the memory. Measured here (Zen 4, a 669,706-parameter Adam pass, one thread,
-alternating, medians of 9): 170 ms an epoch on ordinary pages, 127 ms on 2 MiB pages.
+alternating, medians of 9, two runs): 159-170 ms an epoch on ordinary pages, 124-127 ms on
+2 MiB pages.
 
 NumPy advises huge pages only for allocations of 4 MiB or more, and then only for the part of
 them that happens to fall on 2 MiB boundaries. A vector here of :data:`THRESHOLD` bytes or more
