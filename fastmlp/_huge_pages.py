@@ -52,7 +52,11 @@ def empty(n, dtype):
     rounded = -(-nbytes // HUGE_PAGE) * HUGE_PAGE
     # One page more than needed, so the vector can start on a 2 MiB boundary: the pages
     # before it are never touched, hence never backed by memory.
-    mapping = mmap.mmap(-1, rounded + HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    try:
+        mapping = mmap.mmap(-1, rounded + HUGE_PAGE,
+                            flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    except OSError:  # no room for the extra page: NumPy's own allocation, or its MemoryError
+        return np.empty(n, dtype=dtype)
     try:
         mapping.madvise(advice)
     except OSError:  # a kernel built without transparent huge pages

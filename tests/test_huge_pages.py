@@ -66,6 +66,16 @@ def test_a_kernel_refusing_the_advice_gives_an_ordinary_array(monkeypatch):
 
 
 @pytest.mark.skipif(not LINUX, reason="huge pages are advised on Linux only")
+def test_a_mapping_refused_gives_an_ordinary_array(monkeypatch):
+    def no_room(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(huge_pages.mmap, "mmap", no_room)
+    vector = huge_pages.zeros(huge_pages.THRESHOLD, np.uint8)
+    assert vector.base is None and not vector.any()
+
+
+@pytest.mark.skipif(not LINUX, reason="huge pages are advised on Linux only")
 def test_copies_and_pickles_are_ordinary_arrays_with_the_values():
     vector = huge_pages.empty(huge_pages.THRESHOLD // 4, np.float32)
     vector[...] = np.arange(vector.size, dtype=np.float32)
