@@ -72,3 +72,12 @@ def zeros(n, dtype):
     vector = empty(n, dtype)
     vector[...] = 0
     return vector
+
+
+def copy(values, dtype=None):
+    """As :func:`empty`, holding ``values`` (any shape, flattened; converted to ``dtype``,
+    by default theirs)."""
+    values = np.asarray(values)
+    vector = empty(values.size, values.dtype if dtype is None else dtype)
+    vector[...] = values.reshape(-1)
+    return vector

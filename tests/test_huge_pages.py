@@ -43,6 +43,19 @@ def test_a_large_vector_starts_on_a_huge_page_and_is_advised(dtype):
     assert vector.sum() == 7
 
 
+@pytest.mark.parametrize("n", [5, huge_pages.THRESHOLD // 4 + 1])
+def test_a_copy_holds_the_values_flattened_and_converted(n):
+    values = np.arange(2 * n, dtype=np.float64).reshape(2, n)
+    kept = huge_pages.copy(values)
+    assert kept.dtype == np.float64 and kept.shape == (2 * n,)
+    np.testing.assert_array_equal(kept, values.reshape(-1))
+    converted = huge_pages.copy(values, np.float32)
+    assert converted.dtype == np.float32
+    np.testing.assert_array_equal(converted, values.reshape(-1).astype(np.float32))
+    values[0, 0] = -1  # a copy, not a view
+    assert kept[0] == 0
+
+
 def test_a_small_vector_is_an_ordinary_array():
     vector = huge_pages.zeros(10, np.float32)
     assert vector.base is None and vector.shape == (10,) and not vector.any()

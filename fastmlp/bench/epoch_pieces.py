@@ -76,11 +76,6 @@ def epoch_operands(sizes, n, batch, seed=0):
     def normal(*shape, scale=1.0):  # small normal values: no denormals, no overflow
         return (rng.standard_normal(shape) * scale).astype(np.float32)
 
-    def flat(values):  # on huge pages when large, as the fused kernel's vectors are
-        vector = huge_pages.empty(values.size, np.float32)
-        vector[...] = values
-        return vector
-
     pairs = list(zip(sizes[:-1], sizes[1:]))
     params = sum(a * b + b for a, b in pairs)
     ops = {"X": rng.random((n, sizes[0]), dtype=np.float32),
@@ -89,8 +84,10 @@ def epoch_operands(sizes, n, batch, seed=0):
            "gW": tuple(np.zeros((a, b), np.float32) for a, b in pairs),
            "b": tuple(normal(b, scale=0.01) for _, b in pairs),
            "gb": tuple(np.zeros(b, np.float32) for _, b in pairs),
-           "theta": flat(normal(params, scale=0.05)), "grad": flat(normal(params, scale=1e-3)),
-           "m": flat(np.zeros(params)), "v": flat(np.zeros(params)),
+           # The flat vectors on huge pages when large, as the fused kernel's are.
+           "theta": huge_pages.copy(normal(params, scale=0.05)),
+           "grad": huge_pages.copy(normal(params, scale=1e-3)),
+           "m": huge_pages.zeros(params, np.float32), "v": huge_pages.zeros(params, np.float32),
            "batches": []}
     for rows, steps in ((batch, n // batch), (n % batch, 1 if n % batch else 0)):
         if steps:

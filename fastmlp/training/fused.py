@@ -106,9 +106,8 @@ class FusedTrainer:
         else:
             self.data = A.Data(X.reshape(-1), np.zeros(1, dtype=np.int64), y, w)
         self.batch = _batch_space(plan, batch_size, dtype, loss_code, model.n_outputs, weighted)
-        backup = huge_pages.empty(len(model.flat_params), model.flat_params.dtype)
-        backup[...] = model.flat_params
-        self.params = A.Params(model.flat_params, model.flat_grads, backup)
+        self.params = A.Params(model.flat_params, model.flat_grads,
+                               huge_pages.copy(model.flat_params))
         # 1 on the weights, 0 on the biases, for an optimizer that does not decay biases.
         self.decayed = np.ones(len(model.flat_params), dtype=np.uint8)
         for layer in plan:
