@@ -48,6 +48,7 @@ from ._loss_formulas import (  # noqa: F401 - the formulas' one namespace, re-ex
     add_squared_errors,
     bce_element,
     softmax_row,
+    squared_error,
     weight_sum,
     xent_from_softmax,
 )

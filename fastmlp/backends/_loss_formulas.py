@@ -69,6 +69,14 @@ def weight_sum(w):
 
 
 @formula
+def squared_error(p, t):
+    """``(p - t)**2`` of one element, the difference taken in the element's type, squared in
+    float64."""
+    d = np.float64(p - t)
+    return d * d
+
+
+@formula
 def add_squared_errors(total, pred, target):
     """``total + sum((pred - target)**2)`` over one row, in order, accumulated in float64.
 
@@ -76,6 +84,5 @@ def add_squared_errors(total, pred, target):
     one flat loop over the whole batch, whichever way a caller walks the rows.
     """
     for j in range(pred.shape[0]):
-        d = np.float64(pred[j] - target[j])
-        total += d * d
+        total += squared_error(pred[j], target[j])
     return total

@@ -10,7 +10,8 @@ Built by :mod:`fastmlp.training.fused`:
 - :class:`OptimizerState`: the update rule's code and settings, its state vectors and their
   values at that same moment;
 - :class:`Batch`: the flat work vector (per layer ``z``, ``a``, dropout mask, dropped output
-  ``o`` and the gradient ``d`` flowing down, at the offsets given) and the gathered targets;
+  ``o`` and the gradient ``d`` flowing down, at the offsets given), the gathered targets, and
+  the loss's terms and hits;
 - :class:`Data`: the training set and the loss code;
 - :class:`Team`: which of the threads running the call together this one is (:mod:`._team`).
 """
@@ -61,8 +62,10 @@ class OptimizerState(NamedTuple):
 
 
 class Batch(NamedTuple):
-    """Work space for one batch: the flat ``work`` vector with per-layer offsets, and the
-    gathered labels ``(B,)`` or regression targets ``(B, k)``, and sample weights ``(B,)``."""
+    """Work space for one batch: the flat ``work`` vector with per-layer offsets, the
+    gathered labels ``(B,)`` or regression targets ``(B, k)``, and sample weights ``(B,)``;
+    the float64 ``terms`` ``(B * k,)`` of the batch's loss and, for cross-entropy, ``hits``
+    ``(B,)`` int64, 1 where a row's argmax is its label (:mod:`._train_losses`)."""
 
     work: np.ndarray
     z_off: np.ndarray
@@ -73,19 +76,19 @@ class Batch(NamedTuple):
     labels: np.ndarray
     targets: np.ndarray
     weights: np.ndarray
+    terms: np.ndarray
+    hits: np.ndarray
 
 
 class Team(NamedTuple):
     """The threads running one kernel call together (:mod:`._team`): this one's ``member``
-    number of ``size``, the ``grain`` their shares are rounded to, their int64 barrier
-    counters ``sync`` (``(8,)``, zeroed before the call) and ``loss``, float64 ``(1,)``: the
-    batch's loss, written by member 0."""
+    number of ``size``, the ``grain`` their shares are rounded to and their int64 barrier
+    counters ``sync`` (``(8,)``, zeroed before the call)."""
 
     member: int
     size: int
     grain: int
     sync: np.ndarray
-    loss: np.ndarray
 
 
 class Data(NamedTuple):

@@ -23,8 +23,6 @@ from __future__ import annotations
 import functools
 import math
 
-import numpy as np
-
 from . import _formulas as F
 from . import _team as T
 from . import _train_losses as L
@@ -107,25 +105,26 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         X = data.X
         sizes, acts, alphas, drops, w_off, b_off = layers
         theta, grad, _ = params
-        work = batch.work
+        work, terms = batch.work, batch.terms
         member, size, grain, sync = team.member, team.size, team.grain, team.sync
         lead = member == 0
         n_in = sizes[0]
         n_layers = acts.shape[0]
+        k = sizes[n_layers]
         n = X.shape[0] // n_in
-        p_begin, p_end = T.share(theta.shape[0], member, size, grain)
         met = 0  # barriers met so far
         taken = 0
         for e in range(lrs.shape[0]):
             for b in range(batch_begin, batch_end):
                 if taken == max_updates:
                     return -1, -1, 0.0
-                # The batch: rows gathered in the epoch's order, each member its share.
+                # The batch: each member gathers its rows, in the epoch's order.
                 start = b * batch_size
                 B = min(batch_size, n - start)
+                r0, r1 = T.share(B, member, size, grain)
+                u0, u1 = S.unsigned(r0, r1)
                 xb = S.matrix_at(work, 0, B, n_in)
-                r_begin, r_end = T.share(B, member, size, grain)
-                for i in range(r_begin, r_end):
+                for i in range(r0, r1):
                     row = orders[e, start + i]
                     S.copy_row(X[row * n_in:(row + 1) * n_in], xb[i])  # converts pixels too
                     if loss_code == CROSS_ENTROPY:
@@ -135,36 +134,35 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                             batch.targets[i, j] = data.targets[row, j]
                     if weighted:
                         batch.weights[i] = data.weights[row]
-                met += 1
-                T.barrier(sync, size, met)  # the batch gathered, the last update made
                 labels, targets = batch.labels[:B], batch.targets[:B]
                 weights = batch.weights[:B]
                 wsum = float(B)
-                if weighted:
-                    wsum = F.weight_sum(weights)
-                    if wsum == 0.0:
-                        continue  # nothing to learn from: no loss, no update
-                if dropout:
-                    if lead:
+                if weighted or dropout:
+                    if dropout and lead:
                         for l in range(n_layers):  # noqa: E741 - l is the layer index
                             if drops[l] > 0.0:
                                 S.draw_dropout_mask(
                                     S.matrix_at(work, batch.m_off[l], B, sizes[l + 1]),
                                     drops[l], rng)
                     met += 1
-                    T.barrier(sync, size, met)
+                    T.barrier(sync, size, met)  # every weight gathered, every mask drawn
+                    if weighted:
+                        wsum = F.weight_sum(weights)
+                        if wsum == 0.0:  # nothing to learn from: no loss, no update
+                            met += 1
+                            T.barrier(sync, size, met)  # every member done reading weights
+                            continue
 
-                # Forward: per layer z = a_prev @ W, then bias + activation (and dropout),
-                # each member on its columns.
+                # Forward, on this member's rows: per layer z = a_prev @ W, then bias +
+                # activation (and dropout).
                 a_off = 0
                 for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
                     n_prev, n_out = sizes[l], sizes[l + 1]
-                    c0, c1 = T.share(n_out, member, size, grain)
-                    matmul_at(work, a_off, n_prev, False, theta, w_off[l] + c0, n_out, False,
-                              work, batch.z_off[l] + c0, n_out, B, c1 - c0, n_prev)
+                    matmul_at(work, a_off + r0 * n_prev, n_prev, False, theta, w_off[l], n_out,
+                              False, work, batch.z_off[l] + r0 * n_out, n_out, r1 - r0, n_out,
+                              n_prev)
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
                     a = S.matrix_at(work, batch.a_off[l], B, n_out)
-                    u0, u1 = np.uint64(c0), np.uint64(c1)
                     S.add_bias(z, theta, b_off[l], u0, u1)
                     act = acts[l]
                     if smooth and (act == SIGMOID or act == TANH):
@@ -176,75 +174,86 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                         a_off = batch.o_off[l]
                         S.apply_dropout_mask(a, S.matrix_at(work, batch.m_off[l], B, n_out),
                                              S.matrix_at(work, a_off, B, n_out), u0, u1)
-                    met += 1
-                    T.barrier(sync, size, met)
 
-                # The loss, and its gradient into the last layer's d: small, one member.
-                if lead:
-                    out = S.matrix_at(work, a_off, B, sizes[n_layers])
-                    d = S.matrix_at(work, batch.d_off[n_layers - 1], B, sizes[n_layers])
-                    # The mean loss (over the batch's weight, and the outputs for the
-                    # elementwise losses) and the hits.
-                    if loss_code == CROSS_ENTROPY:
-                        total, hits = L.xent(out, labels, d, weights, wsum, weighted)
-                        team.loss[0] = total / wsum
-                        sync[2] = hits
-                    elif loss_code == BINARY_CROSS_ENTROPY:
-                        total = L.bce(out, targets, d, weights, wsum, weighted)
-                        team.loss[0] = total / (wsum * sizes[n_layers])
-                    else:
-                        total = L.mse(out, targets, d, weights, wsum, weighted)
-                        team.loss[0] = total / (wsum * sizes[n_layers])
-                met += 1
-                T.barrier(sync, size, met)
-                loss = team.loss[0]
-                if not math.isfinite(loss):
-                    return e, b, loss
+                # The loss's terms on these rows, and its gradient into the last layer's d.
+                out = S.matrix_at(work, a_off, B, k)
+                d = S.matrix_at(work, batch.d_off[n_layers - 1], B, k)
+                if loss_code == CROSS_ENTROPY:
+                    L.xent(out, labels, d, weights, wsum, weighted, r0, r1, terms, batch.hits)
+                elif loss_code == BINARY_CROSS_ENTROPY:
+                    L.bce(out, targets, d, weights, wsum, weighted, r0, r1, terms)
+                else:
+                    L.mse(out, targets, d, weights, wsum, weighted, r0, r1, terms)
 
-                # Backward: activation derivative with the bias gradient, then dW and dx;
-                # each member on its columns of d, dW and dx. A member's columns of dx are
-                # its columns of the d below: no barrier between dx and the next layer's pass.
+                # Backward, on these rows: the activation derivative, then dx = d @ W.T into
+                # the d of the layer below.
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
                     n_prev, n_out = sizes[l], sizes[l + 1]
-                    c0, c1 = T.share(n_out, member, size, grain)
                     d = S.matrix_at(work, batch.d_off[l], B, n_out)
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
                     a = S.matrix_at(work, batch.a_off[l], B, n_out)
                     mask = S.matrix_at(work, batch.m_off[l], B, n_out)
-                    u0, u1 = np.uint64(c0), np.uint64(c1)
-                    S.activation_grad_and_bias_grad(d, z, a, acts[l], alphas[l], used, mask,
-                                                    dropout and drops[l] > 0.0, grad, b_off[l],
-                                                    u0, u1)
+                    S.activation_grad(d, z, a, acts[l], alphas[l], used, mask,
+                                      dropout and drops[l] > 0.0, u0, u1)
+                    if l > 0:
+                        matmul_at(work, batch.d_off[l] + r0 * n_out, n_out, False,
+                                  theta, w_off[l], n_out, True,
+                                  work, batch.d_off[l - 1] + r0 * n_prev, n_prev,
+                                  r1 - r0, n_prev, n_out)
+                met += 1
+                T.barrier(sync, size, met)  # every row's d and loss terms ready
+
+                # The mean loss (over the batch's weight, and the outputs for the elementwise
+                # losses), the same on every member.
+                if loss_code == CROSS_ENTROPY:
+                    loss = L.mean_of_terms(terms, B, wsum)
+                elif weighted:
+                    loss = L.mean_of_terms(terms, B, wsum * k)
+                else:
+                    loss = L.mean_of_terms(terms, B * k, wsum * k)
+                if not math.isfinite(loss):
+                    return e, b, loss
+                correct = 0
+                if lead and loss_code == CROSS_ENTROPY:
+                    correct = L.count_hits(batch.hits, B)  # before the next batch's rows land
+
+                # Each layer's gradient and update: each member its rows of dW (consecutive
+                # parameters), its columns of the bias, updated while still in its cache.
+                first = taken == 0
+                taken += 1
+                for l in range(n_layers - 1, -1, -1):  # noqa: E741
+                    n_prev, n_out = sizes[l], sizes[l + 1]
                     below = 0
                     if l > 0:
                         below = batch.o_off[l - 1]
-                    matmul_at(work, below, n_prev, True, work, batch.d_off[l] + c0, n_out, False,
-                              grad, w_off[l] + c0, n_out, n_prev, c1 - c0, B)
-                    if l > 0:
-                        met += 1
-                        T.barrier(sync, size, met)  # every column of d ready
-                        i0, i1 = T.share(n_prev, member, size, grain)
-                        matmul_at(work, batch.d_off[l], n_out, False,
-                                  theta, w_off[l] + i0 * n_out, n_out, True,
-                                  work, batch.d_off[l - 1] + i0, n_prev, B, i1 - i0, n_out)
-
-                # The update, each member its share of the parameters.
+                    i0, i1 = T.share(n_prev, member, size, grain)
+                    matmul_at(work, below + i0, n_prev, True, work, batch.d_off[l], n_out, False,
+                              grad, w_off[l] + i0 * n_out, n_out, i1 - i0, n_out, B)
+                    c0, c1 = T.share(n_out, member, size, grain)
+                    v0, v1 = S.unsigned(c0, c1)
+                    S.bias_grad(S.matrix_at(work, batch.d_off[l], B, n_out), grad, b_off[l],
+                                v0, v1)
+                    for part in range(2):  # the weights' rows, then the bias's columns
+                        begin, end = w_off[l] + i0 * n_out, w_off[l] + i1 * n_out
+                        if part == 1:
+                            begin, end = b_off[l] + c0, b_off[l] + c1
+                            if b_off[l] < 0:
+                                break
+                        if first:
+                            S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,
+                                         begin, end)
+                        if rule == OPT_SGD:
+                            S.sgd_step(params, opt, lrs[e], begin, end)
+                        elif rule == OPT_RMSPROP:
+                            S.rmsprop_step(params, opt, lrs[e], begin, end)
+                        else:
+                            S.adam_step(params, opt, lrs[e], step + taken, begin, end)
                 met += 1
-                T.barrier(sync, size, met)  # every gradient ready
-                if taken == 0:
-                    S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,
-                                 p_begin, p_end)
-                taken += 1
-                if rule == OPT_SGD:
-                    S.sgd_step(params, opt, lrs[e], p_begin, p_end)
-                elif rule == OPT_RMSPROP:
-                    S.rmsprop_step(params, opt, lrs[e], p_begin, p_end)
-                else:
-                    S.adam_step(params, opt, lrs[e], step + taken, p_begin, p_end)
+                T.barrier(sync, size, met)  # every parameter updated, every row read
                 if lead:
                     steps[0] = taken
                     epoch_loss[e] += loss * wsum
-                    epoch_correct[e] += sync[2]
+                    epoch_correct[e] += correct
         return -1, -1, 0.0
 
     return train_batches

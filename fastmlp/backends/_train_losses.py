@@ -3,9 +3,12 @@
 Used by :mod:`._train_kernel`: softmax cross-entropy, mean squared error and sigmoid binary
 cross-entropy of a batch, each writing the gradient of the batch's mean loss into ``d``, with
 the formulas of the op kernels (:mod:`._formulas`), so the numbers are those of the
-layer-by-layer path. Inlined into the kernel at Numba's level; the kernel calls the one its
-loss code (a constant) names, so the other two are dropped before inlining, which copies a
-function's whole body (each copy costs a cold start, issue 12).
+layer-by-layer path. Each works on some rows of the batch (a member's share, :mod:`._team`)
+and writes their terms of the loss's float64 sum into ``terms``: :func:`mean_of_terms` then
+adds them up in the order of the reference's one loop over the batch, whoever wrote them.
+Inlined into the kernel at Numba's level; the kernel calls the one its loss code (a constant)
+names, so the other two are dropped before inlining, which copies a function's whole body
+(each copy costs a cold start, issue 12).
 """
 
 from __future__ import annotations
@@ -15,23 +18,25 @@ import numpy as np
 from . import _formulas as F
 from ._jit import jit_inline
 
-# The losses of a batch, with the op kernels' formulas. ``weighted``: ``w`` holds the batch's
-# sample weights (model dtype) and ``wsum`` their F.weight_sum (> 0); each row's loss counts
-# ``w_i`` times and the totals returned are then divided by ``wsum`` (times k) by the caller.
-# Unweighted, ``w`` is unused and ``wsum`` the batch size.
+# The losses of a batch, with the op kernels' formulas, on its rows [r0, r1). ``weighted``:
+# ``w`` holds the batch's sample weights (model dtype) and ``wsum`` their F.weight_sum (> 0);
+# each row's loss counts ``w_i`` times and the sum of the terms is then divided by ``wsum``
+# (times k) by the caller. Unweighted, ``w`` is unused and ``wsum`` the batch size. The
+# terms are one per row (cross-entropy, and every weighted loss: ``w_i`` times the row's
+# loss) or one per element (the elementwise losses unweighted: the reference sums them in
+# one flat loop), at the row's (or element's) index.
 
 
 @jit_inline
-def xent(logits, y, d, w, wsum, weighted):
-    """Softmax cross-entropy: returns (sum of per-row losses, correct argmaxes); writes
-    ``d = (softmax - onehot) / n``, as the reference's softmax_xent and its backward
-    (``w_i (softmax - onehot) / wsum`` when weighted)."""
+def xent(logits, y, d, w, wsum, weighted, r0, r1, terms, hits):
+    """Softmax cross-entropy: writes ``d = (softmax - onehot) / n``, as the reference's
+    softmax_xent and its backward (``w_i (softmax - onehot) / wsum`` when weighted), each
+    row's loss term, and ``hits[i]``: 1 where the row's argmax is its label."""
     dt = logits.dtype.type
-    n, k = logits.shape
+    k = logits.shape[1]
     nf = dt(wsum)
-    total, correct = 0.0, 0
     one = dt(1)
-    for i in range(n):
+    for i in range(r0, r1):
         wi = one
         if weighted:
             wi = w[i]
@@ -42,48 +47,45 @@ def xent(logits, y, d, w, wsum, weighted):
         for j in range(1, k):
             if logits[i, j] > logits[i, best]:
                 best = j
-        correct += best == y[i]
+        hits[i] = best == y[i]
         if weighted:
-            total += np.float64(wi) * row
+            terms[i] = np.float64(wi) * row
             for j in range(k):
                 d[i, j] = (wi * d[i, j]) / nf
             d[i, y[i]] -= wi / nf
         else:
-            total += row
+            terms[i] = row
             for j in range(k):
                 d[i, j] = d[i, j] / nf
             d[i, y[i]] -= one / nf
-    return total, correct
 
 
 @jit_inline
-def mse(pred, target, d, w, wsum, weighted):
-    """Mean squared error: returns the sum of squared errors; writes ``d = 2 (p - t) / (n k)``
+def mse(pred, target, d, w, wsum, weighted, r0, r1, terms):
+    """Mean squared error: writes the squared errors' terms and ``d = 2 (p - t) / (n k)``
     (``(p - t) * (2 w_i / (wsum k))`` when weighted)."""
     n, k = pred.shape
     scale = pred.dtype.type(2 / (n * k))
-    total = 0.0
-    for i in range(n):
+    for i in range(r0, r1):
         if weighted:
-            total += np.float64(w[i]) * F.add_squared_errors(0.0, pred[i], target[i])
+            terms[i] = np.float64(w[i]) * F.add_squared_errors(0.0, pred[i], target[i])
             scale = pred.dtype.type(2.0 * np.float64(w[i]) / (wsum * k))
         else:
-            total = F.add_squared_errors(total, pred[i], target[i])
+            for j in range(k):
+                terms[i * k + j] = F.squared_error(pred[i, j], target[i, j])
         for j in range(k):
             d[i, j] = (pred[i, j] - target[i, j]) * scale
-    return total
 
 
 @jit_inline
-def bce(logits, target, d, w, wsum, weighted):
-    """Sigmoid binary cross-entropy: returns the sum of the per-element losses; writes
+def bce(logits, target, d, w, wsum, weighted, r0, r1, terms):
+    """Sigmoid binary cross-entropy: writes the per-element losses' terms and
     ``d = (sigmoid(z) - t) / (n k)``, as the reference's sigmoid_bce and its backward
     (``w_i (sigmoid(z) - t) / (wsum k)`` when weighted)."""
-    n, k = logits.shape
+    k = logits.shape[1]
     size = logits.dtype.type(wsum * k)
-    total = 0.0
     one = logits.dtype.type(1)
-    for i in range(n):
+    for i in range(r0, r1):
         wi = one
         if weighted:
             wi = w[i]
@@ -96,8 +98,26 @@ def bce(logits, target, d, w, wsum, weighted):
                 row += loss
                 d[i, j] = (wi * g) / size
             else:
-                total += loss
+                terms[i * k + j] = loss
                 d[i, j] = g / size
         if weighted:
-            total += np.float64(wi) * row
+            terms[i] = np.float64(wi) * row
+
+
+@jit_inline
+def mean_of_terms(terms, count, divisor):
+    """The first ``count`` terms added up in order, in float64, over ``divisor``: the
+    batch's mean loss, rounded as the reference's running sum."""
+    total = 0.0
+    for t in range(count):
+        total += terms[t]
+    return total / divisor
+
+
+@jit_inline
+def count_hits(hits, count):
+    """How many of the first ``count`` rows' argmaxes hit their labels."""
+    total = 0
+    for i in range(count):
+        total += hits[i]
     return total

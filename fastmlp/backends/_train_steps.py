@@ -1,9 +1,9 @@
 """The passes of a fused training step, each one loop around or between the GEMMs.
 
 Used by :mod:`._train_kernel`, which strings them into a step: bias + activation after each
-forward product, dropout, the activation derivative with the bias gradient before each
-backward product, and the optimizer update over the whole parameter vector (the losses are
-in :mod:`._train_losses`). Every formula comes from :mod:`._formulas`.
+forward product, dropout, the activation derivative before each backward product, the bias
+gradient, and the optimizer update over a range of the parameter vector (the losses are in
+:mod:`._train_losses`). Every formula comes from :mod:`._formulas`.
 
 The steps are inlined into the kernel at Numba's level (``jit_inline``): each has one call site
 there, so inlining costs no retyping, it spares each step its own compiled module (built, then
@@ -55,61 +55,62 @@ def copy_row(src, dst):
         dst[j] = src[j]
 
 
+# The passes of the forward and backward pass work on the rows [r0, r1) of their matrices,
+# every column: a member's share of the batch when the kernel runs on a team of threads
+# (._team), all of them on one thread. The bias gradient, which sums each column over every
+# row, works on columns [c0, c1) instead: one member per column keeps that sum in the serial
+# order. The bounds arrive unsigned (:func:`unsigned`): an index from a signed range(c0, c1)
+# is not provably non-negative, each access then paid Numba's wrap-around check and the
+# loops did not vectorise (7.6x slower, measured); views of each row's share vectorised too
+# but cost a cold start 1.5 s.
+
+
 @jit_inline
-def add_bias(z, theta, b_off, c0, c1):
+def unsigned(begin, end):
+    """A share's bounds as unsigned integers, for the passes' loops."""
+    return np.uint64(begin), np.uint64(end)
+
+
+@jit_inline
+def add_bias(z, theta, b_off, r0, r1):
     if b_off >= 0:
         b = theta[b_off:b_off + z.shape[1]]  # a view: b[j] vectorises, theta[b_off + j] did not
-        for i in range(z.shape[0]):
-            for j in range(c0, c1):
+        for i in range(r0, r1):
+            for j in range(z.shape[1]):
                 z[i, j] += b[j]
 
 
-# Every pass below works on the columns [c0, c1) of its matrices, all rows: a member's share
-# of the layer when the kernel runs on a team of threads (._team), all of them on one thread.
-# Columns, not rows, because the bias gradient sums each column over the rows: one member
-# per column keeps that sum in the serial order. The column bounds arrive unsigned
-# (:func:`columns`): an index from a signed range(c0, c1) is not provably non-negative,
-# each access then paid Numba's wrap-around check and the loops did not vectorise (7.6x
-# slower, measured); views of each row's share vectorised too but cost a cold start 1.5 s.
-
-
 @jit_inline
-def columns(c0, c1):
-    """The share's column bounds as unsigned integers, for the passes' loops."""
-    return np.uint64(c0), np.uint64(c1)
-
-
-@jit_inline
-def relu_activation(z, a, act, alpha, c0, c1):
+def relu_activation(z, a, act, alpha, r0, r1):
     """``a = act(z)`` for ReLU or leaky ReLU (``act``, slope ``alpha``).
 
     The activations come in two functions, ReLU's family and the smooth ones, so a kernel
     whose network has no sigmoid or tanh inlines only this one (inlining copies a whole body:
     a cold start's cost). One loop per activation, with its code a constant, so the branch
     sits outside the inner loop (which then vectorises)."""
-    n = z.shape[0]
+    m = z.shape[1]
     if act == RELU:
-        for i in range(n):
-            for j in range(c0, c1):
+        for i in range(r0, r1):
+            for j in range(m):
                 a[i, j] = F.relu(z[i, j])
     else:
         slope = z.dtype.type(alpha)
-        for i in range(n):
-            for j in range(c0, c1):
+        for i in range(r0, r1):
+            for j in range(m):
                 a[i, j] = F.leaky_relu(z[i, j], slope)
 
 
 @jit_inline
-def smooth_activation(z, a, act, c0, c1):
+def smooth_activation(z, a, act, r0, r1):
     """``a = act(z)`` for sigmoid or tanh (``act``); each inlined ``exp``/``tanh`` once."""
-    n = z.shape[0]
+    m = z.shape[1]
     if act == SIGMOID:
-        for i in range(n):
-            for j in range(c0, c1):
+        for i in range(r0, r1):
+            for j in range(m):
                 a[i, j] = F.sigmoid(z[i, j])
     else:
-        for i in range(n):
-            for j in range(c0, c1):
+        for i in range(r0, r1):
+            for j in range(m):
                 a[i, j] = tanh(z[i, j])
 
 
@@ -133,36 +134,38 @@ def draw_dropout_mask(mask, p, rng):
 
 
 @jit_inline
-def apply_dropout_mask(a, mask, out, c0, c1):
+def apply_dropout_mask(a, mask, out, r0, r1):
     """``out = a * mask``."""
-    for i in range(a.shape[0]):
-        for j in range(c0, c1):
+    for i in range(r0, r1):
+        for j in range(a.shape[1]):
             out[i, j] = a[i, j] * mask[i, j]
 
 
 @jit_inline
-def activation_grad_and_bias_grad(d, z, a, act, alpha, used, mask, dropped, grad, b_off, c0,
-                                  c1):
-    """``d *= mask`` (if ``dropped``), then ``d = act'(z) * d`` in place and, with a bias,
-    ``grad[b] = column sums of d``, one pass."""
+def activation_grad(d, z, a, act, alpha, used, mask, dropped, r0, r1):
+    """``d *= mask`` (if ``dropped``), then ``d = act'(z) * d`` in place."""
     slope = d.dtype.type(alpha)
-    n, m = d.shape
-    has_bias = b_off >= 0
-    # A view of the bias gradient (any m elements without a bias; then never written):
-    # db[j] vectorises, grad[b_off + j] paid a wrap-around check per element.
-    db = grad[max(b_off, 0):max(b_off, 0) + m]
-    if has_bias:
-        for j in range(c0, c1):
-            db[j] = 0
-    for i in range(n):
-        for j in range(c0, c1):
+    m = d.shape[1]
+    for i in range(r0, r1):
+        for j in range(m):
             g = d[i, j]
             if dropped:
                 g = g * mask[i, j]
-            g = F.activation_grad(g, z[i, j], a[i, j], act, slope, used)
-            d[i, j] = g
-            if has_bias:
-                db[j] += g
+            d[i, j] = F.activation_grad(g, z[i, j], a[i, j], act, slope, used)
+
+
+@jit_inline
+def bias_grad(d, grad, b_off, c0, c1):
+    """With a bias, its gradient's columns ``[c0, c1)``: the column sums of ``d``, each over
+    the rows in order (the reference's order)."""
+    if b_off >= 0:
+        # A view: db[j] vectorises, grad[b_off + j] paid a wrap-around check per element.
+        db = grad[b_off:b_off + d.shape[1]]
+        for j in range(c0, c1):
+            db[j] = 0
+        for i in range(d.shape[0]):
+            for j in range(c0, c1):
+                db[j] += d[i, j]
 
 
 # The update, one function per rule: the kernel calls the one its rule (a constant) names, so

@@ -73,9 +73,11 @@ def _batch_space(plan, batch_size, dtype, loss_code, n_targets, weighted):
     targets = np.empty((batch_size, n_targets) if loss_code != CROSS_ENTROPY else (1, 1),
                        dtype=dtype)
     weights = np.empty(batch_size if weighted else 1, dtype=dtype)
+    terms = np.empty(batch_size * plan[-1].n_out, dtype=np.float64)
+    hits = np.empty(batch_size if loss_code == CROSS_ENTROPY else 1, dtype=np.int64)
     return A.Batch(huge_pages.empty(offset, dtype),
                    *(np.array(offsets[key], dtype=np.int64) for key in "zamod"),
-                   labels, targets, weights)
+                   labels, targets, weights, terms, hits)
 
 
 class FusedTrainer:

@@ -58,14 +58,14 @@ def run_as_team(kernel, args, size):
     fail, the others are released from their barriers (their results are then meaningless)
     and its error is raised.
     """
-    sync, loss = np.zeros(8, dtype=np.int64), np.zeros(1)
+    sync = np.zeros(8, dtype=np.int64)
     if size == 1:
-        return kernel(*args, A.Team(0, 1, GRAIN, sync, loss))
+        return kernel(*args, A.Team(0, 1, GRAIN, sync))
     errors = []
 
     def member(number):
         try:
-            kernel(*args, A.Team(number, size, GRAIN, sync, loss))
+            kernel(*args, A.Team(number, size, GRAIN, sync))
         except BaseException as err:  # noqa: BLE001 - handed to the caller, raised there
             errors.append(err)
             sync[1] = 1
@@ -77,7 +77,7 @@ def run_as_team(kernel, args, size):
     try:
         for thread in members:
             thread.start()
-        result = kernel(*args, A.Team(0, size, GRAIN, sync, loss))
+        result = kernel(*args, A.Team(0, size, GRAIN, sync))
     except BaseException:
         sync[1] = 1
         raise
