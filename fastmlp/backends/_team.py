@@ -2,9 +2,9 @@
 
 The fused training kernel (:mod:`._train_kernel`) runs on ``team`` threads at once (the
 caller starts ``team - 1`` Python threads; the kernel releases the GIL), each with its
-``member`` number. They split every product and every pass by columns (:func:`share`) and
-meet at a :func:`barrier` wherever one needs what another wrote. With one member the barrier
-is a no-op and the kernel is the serial one.
+``member`` number. They split the work in consecutive shares (:func:`share`) and meet at a
+:func:`barrier` wherever one needs what another wrote. With one member the barrier is a no-op
+and the kernel is the serial one.
 
 Why the kernel's own threads rather than BLAS's: on two cores, BLAS's threads multiply and
 then wait, spinning, while everything between the products (activations, the optimizer's pass

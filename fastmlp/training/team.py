@@ -1,12 +1,13 @@
 """Running the fused kernel on a team of threads: how many, and starting and joining them.
 
-The kernel splits each step's products and passes by columns over the members of a team
+The kernel shares each step out over the members of a team: the batch's rows through the
+forward and backward pass, then the rows of every weight gradient and their update
 (:mod:`fastmlp.backends._team`). A team takes the threads BLAS would have used: as many
 members as BLAS has threads (``fastmlp.threads(n)`` or ``OPENBLAS_NUM_THREADS`` set that),
 no more than the cores the process may run on, each member multiplying on one BLAS thread
 while the team works. Networks whose step is small train on one thread, with BLAS's threads,
-as before: the team gains on wide networks, but its members meet at every layer, and on
-smaller steps that costs about what sharing the passes saves (see :data:`MIN_TEAM_WORK`).
+as before: there the team's two barriers a step cost about what sharing the passes saves,
+and a team waits for its slowest member when the host is busy (see :data:`MIN_TEAM_WORK`).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from ..backends import _train_args as A
 GRAIN = 16
 
 #: Multiply-adds in a step's forward products below which a fit stays on one thread. Measured
-#: here (two cores, epochs of Fashion-MNIST at batch 128, fastest of four): 784-128-10, 12.9
-#: million, 236 ms on a team of two against 225 ms on one thread with BLAS's two, and twice
-#: 408-435 ms when the host was busy (a team waits for its slowest member at every layer);
-#: 784-256-128-10, 30 million, 477 against 485 ms; 784-512-512-10, 86 million, 1355 against
-#: 1507 ms.
-MIN_TEAM_WORK = 32_000_000
+#: here (two cores, epochs of all 60,000 Fashion-MNIST rows at batch 128, fresh processes
+#: alternating, medians of four, 2026-12-05): 784-32-10, 3.2 million, 101 ms on a team of two
+#: against 99 ms on one thread with BLAS's two; 784-64-10, 6.5 million, 170 against 149 ms
+#: (the team's runs spread over 129-203 ms: a busy host's hiccups stall both members);
+#: 784-128-10, 13 million, 212 against 232 ms (and 221 against 238); 784-256-128-10, 30
+#: million, 450 against 488 ms.
+MIN_TEAM_WORK = 10_000_000
 
 
 def _cores():
