@@ -14,11 +14,14 @@ On a team of threads each member gathers its share of the batch's rows and takes
 through the forward pass, the loss and the backward pass down to every layer's ``d``: a row
 needs no other row until the weight gradients. At a barrier the rows meet; every member adds
 up the loss's terms (in the serial order, so all see the same loss), then computes its share
-of the rows of each ``dW = a_prev.T @ d`` (consecutive parameters), its share of the bias
-gradient's columns (each column summed over the rows in the serial order), and updates
-exactly those parameters. A second barrier ends the step: the next forward pass reads every
-parameter. Member 0 alone draws the dropout masks (the generator is one sequence), behind a
-barrier of their own, as are a weighted batch's weights (every member adds them all up).
+of the rows of each ``dW = a_prev.T @ d`` (consecutive parameters; the last member also the
+bias gradient, each column summed over the rows in the serial order, since the bias follows
+``W`` in ``theta``) and updates exactly those parameters: one run of them per layer and
+member, so one update loop in the kernel (each loop inlined costs a cold start). A second
+barrier ends the step: the next forward pass reads every parameter. Member 0 alone draws the
+dropout masks (the generator is one sequence), behind a barrier of their own, as are a
+weighted batch's weights (every member adds them all up).
+
 Two barriers a step, whatever the depth: a team sharing each layer's columns met at every
 layer, and on 784-128-10 lost more at its barriers than it gained (measured,
 :mod:`fastmlp.training.team`).
@@ -211,20 +214,21 @@ def _kernel(loss_code, used, rule, weighted, dropout):
 
                 # The mean loss (over the batch's weight, and the outputs for the elementwise
                 # losses), the same on every member.
-                if loss_code == CROSS_ENTROPY:
-                    loss = L.mean_of_terms(terms, B, wsum)
-                elif weighted:
-                    loss = L.mean_of_terms(terms, B, wsum * k)
-                else:
-                    loss = L.mean_of_terms(terms, B * k, wsum * k)
+                count, divisor = B, wsum
+                if loss_code != CROSS_ENTROPY:
+                    divisor = wsum * k
+                    if not weighted:
+                        count = B * k
+                loss = L.mean_of_terms(terms, count, divisor)
                 if not math.isfinite(loss):
                     return e, b, loss
                 correct = 0
                 if lead and loss_code == CROSS_ENTROPY:
                     correct = L.count_hits(batch.hits, B)  # before the next batch's rows land
 
-                # Each layer's gradient and update: each member its rows of dW (consecutive
-                # parameters), its columns of the bias, updated while still in its cache.
+                # Each layer's gradient and update: each member its rows of dW, the last
+                # member the bias too (it follows W in theta: one run of parameters each),
+                # updated while still in the member's cache.
                 first = taken == 0
                 taken += 1
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
@@ -235,25 +239,19 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                     i0, i1 = T.share(n_prev, member, size, grain)
                     matmul_at(work, below + i0, n_prev, True, work, batch.d_off[l], n_out, False,
                               grad, w_off[l] + i0 * n_out, n_out, i1 - i0, n_out, B)
-                    c0, c1 = T.share(n_out, member, size, grain)
-                    v0, v1 = S.unsigned(c0, c1)
-                    S.bias_grad(S.matrix_at(work, batch.d_off[l], B, n_out), grad, b_off[l],
-                                v0, v1)
-                    for part in range(2):  # the weights' rows, then the bias's columns
-                        begin, end = w_off[l] + i0 * n_out, w_off[l] + i1 * n_out
-                        if part == 1:
-                            begin, end = b_off[l] + c0, b_off[l] + c1
-                            if b_off[l] < 0:
-                                break
-                        if first:
-                            S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,
-                                         begin, end)
-                        if rule == OPT_SGD:
-                            S.sgd_step(params, opt, lrs[e], begin, end)
-                        elif rule == OPT_RMSPROP:
-                            S.rmsprop_step(params, opt, lrs[e], begin, end)
-                        else:
-                            S.adam_step(params, opt, lrs[e], step + taken, begin, end)
+                    begin, end = w_off[l] + i0 * n_out, w_off[l] + i1 * n_out
+                    if member == size - 1 and b_off[l] >= 0:
+                        S.bias_grad(S.matrix_at(work, batch.d_off[l], B, n_out), grad, b_off[l])
+                        end = b_off[l] + n_out
+                    if first:
+                        S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,
+                                     begin, end)
+                    if rule == OPT_SGD:
+                        S.sgd_step(params, opt, lrs[e], begin, end)
+                    elif rule == OPT_RMSPROP:
+                        S.rmsprop_step(params, opt, lrs[e], begin, end)
+                    else:
+                        S.adam_step(params, opt, lrs[e], step + taken, begin, end)
                 met += 1
                 T.barrier(sync, size, met)  # every parameter updated, every row read
                 if lead:

@@ -57,12 +57,11 @@ def copy_row(src, dst):
 
 # The passes of the forward and backward pass work on the rows [r0, r1) of their matrices,
 # every column: a member's share of the batch when the kernel runs on a team of threads
-# (._team), all of them on one thread. The bias gradient, which sums each column over every
-# row, works on columns [c0, c1) instead: one member per column keeps that sum in the serial
-# order. The bounds arrive unsigned (:func:`unsigned`): an index from a signed range(c0, c1)
-# is not provably non-negative, each access then paid Numba's wrap-around check and the
-# loops did not vectorise (7.6x slower, measured); views of each row's share vectorised too
-# but cost a cold start 1.5 s.
+# (._team), all of them on one thread. The bounds arrive unsigned (:func:`unsigned`): an
+# index from a signed range(r0, r1) is not provably non-negative, each access then paid
+# Numba's wrap-around check and the loops did not vectorise (7.6x slower, measured, when the
+# passes were shared by columns); views of each row's share vectorised too but cost a cold
+# start 1.5 s.
 
 
 @jit_inline
@@ -155,17 +154,16 @@ def activation_grad(d, z, a, act, alpha, used, mask, dropped, r0, r1):
 
 
 @jit_inline
-def bias_grad(d, grad, b_off, c0, c1):
-    """With a bias, its gradient's columns ``[c0, c1)``: the column sums of ``d``, each over
-    the rows in order (the reference's order)."""
-    if b_off >= 0:
-        # A view: db[j] vectorises, grad[b_off + j] paid a wrap-around check per element.
-        db = grad[b_off:b_off + d.shape[1]]
-        for j in range(c0, c1):
-            db[j] = 0
-        for i in range(d.shape[0]):
-            for j in range(c0, c1):
-                db[j] += d[i, j]
+def bias_grad(d, grad, b_off):
+    """The bias's gradient ``grad[b_off:b_off + m]``: the column sums of ``d (B, m)``, each
+    over the rows in order (the reference's order)."""
+    # A view: db[j] vectorises, grad[b_off + j] paid a wrap-around check per element.
+    db = grad[b_off:b_off + d.shape[1]]
+    for j in range(d.shape[1]):
+        db[j] = 0
+    for i in range(d.shape[0]):
+        for j in range(d.shape[1]):
+            db[j] += d[i, j]
 
 
 # The update, one function per rule: the kernel calls the one its rule (a constant) names, so

@@ -32,7 +32,15 @@ _FUSED_OPTIMIZERS = (SGD, RMSprop, Adam, AdamW)
 def supports(model, optimizer):
     """True when ``fit`` can train ``model`` with ``optimizer`` through the fused kernel."""
     return (model.backend == "numba" and type(optimizer) in _FUSED_OPTIMIZERS
-            and model.plan is not None)
+            and model.plan is not None and all(_bias_follows_weights(layer)
+                                               for layer in model.plan))
+
+
+def _bias_follows_weights(layer):
+    """True when the layer's bias (if any) comes right after its ``W`` in the flat vector,
+    as :func:`fastmlp.network.flatten` lays them out: the kernel updates a member's rows of
+    ``W`` and the bias as one run of parameters."""
+    return layer.b_offset in (-1, layer.w_offset + layer.n_in * layer.n_out)
 
 
 def _hyper(optimizer):

@@ -209,6 +209,17 @@ def test_layer_stacks_without_a_plan_train_layer_by_layer():
                                                                  Adam())
 
 
+def test_the_kernel_trains_layers_whose_bias_follows_their_weights():
+    """The kernel updates a member's rows of ``W`` and the bias as one run of parameters:
+    every model lays them out so (with and without biases); a plan laid out otherwise would
+    train layer by layer."""
+    model = Sequential([Dense(4, 6), ReLU(), Dense(6, 5, bias=False), Dense(5, 3)], seed=0)
+    assert [layer.b_offset for layer in model.plan] == [24, -1, 75]
+    assert loop.supports(model, Adam())
+    model.plan = [model.plan[0]._replace(b_offset=0), *model.plan[1:]]
+    assert not loop.supports(model, Adam())
+
+
 class _EveryEpoch(Callback):
     """Any callback: the loop then calls the kernel once per epoch."""
 
