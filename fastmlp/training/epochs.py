@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from . import health
+from .team import evaluating_beside
 
 
 def epoch_by_epoch(model, trainer, pacer, initial_epoch, epochs, shuffling, validation,
@@ -63,7 +64,9 @@ def epoch_by_epoch(model, trainer, pacer, initial_epoch, epochs, shuffling, vali
         if model.is_classifier:
             logs["accuracy"] = int(hits[0]) / trainer.n
         if validation is not None:
-            for key, value in model._evaluate(*validation).items():
+            with evaluating_beside(trainer):
+                evaluation = model._evaluate(*validation)
+            for key, value in evaluation.items():
                 logs[f"val_{key}"] = value
         logs["seconds"] = time.perf_counter() - start
         if verbose:

@@ -25,6 +25,7 @@ from .epochs import epoch_by_epoch, whole_run
 from .fused import FusedTrainer, supports
 from .layerwise import LayerwiseTrainer
 from .pacing import Pacer
+from .team import evaluating_beside
 
 #: Target duration of one trainer call: short enough for Ctrl-C to feel immediate, long
 #: enough that the per-call cost (well under a millisecond) is lost in the noise. Read by
@@ -109,7 +110,6 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     callbacks = _check_callbacks(callbacks)
 
     health.check_input_scale(X)
-    start = health.baseline(model, X, y, weights)
     if optimizer is not None:
         model.optimizer = get_optimizer(optimizer)
     elif model.optimizer is None:
@@ -117,6 +117,8 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     model.optimizer.bind(model._params)
     trainer = (FusedTrainer if supports(model, model.optimizer) else LayerwiseTrainer)(
         model, X, y, batch_size, weights)
+    with evaluating_beside(trainer):
+        start = health.baseline(model, X, y, weights)
     shuffling = bool(shuffle) and batch_size < len(X)
     history = model.history = History()
     callbacks = [history, *callbacks]
