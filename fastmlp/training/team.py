@@ -5,9 +5,9 @@ forward and backward pass, then the rows of every weight gradient and their upda
 (:mod:`fastmlp.backends._team`). A team takes the threads BLAS would have used: as many
 members as BLAS has threads (``fastmlp.threads(n)`` or ``OPENBLAS_NUM_THREADS`` set that),
 no more than the cores the process may run on, each member multiplying on one BLAS thread
-while the team works. Networks whose step is small train on one thread, with BLAS's threads,
-as before: there the team's two barriers a step cost about what sharing the passes saves,
-and a team waits for its slowest member when the host is busy (see :data:`MIN_TEAM_WORK`).
+while the team works. Networks whose step is tiny train on one thread, with BLAS's threads:
+there the team's two barriers a step cost what sharing the passes saves (see
+:data:`MIN_TEAM_WORK`).
 """
 
 from __future__ import annotations
@@ -27,13 +27,15 @@ from ..backends import _train_args as A
 GRAIN = 16
 
 #: Multiply-adds in a step's forward products below which a fit stays on one thread. Measured
-#: here (two cores, epochs of all 60,000 Fashion-MNIST rows at batch 128, fresh processes
-#: alternating, medians of four, 2026-12-05): 784-32-10, 3.2 million, 101 ms on a team of two
-#: against 99 ms on one thread with BLAS's two; 784-64-10, 6.5 million, 170 against 149 ms
-#: (the team's runs spread over 129-203 ms: a busy host's hiccups stall both members);
-#: 784-128-10, 13 million, 212 against 232 ms (and 221 against 238); 784-256-128-10, 30
-#: million, 450 against 488 ms.
-MIN_TEAM_WORK = 10_000_000
+#: here (two cores, 2026-12-05, epochs of ``fit(epochs=3)``, a team of two against one thread
+#: with BLAS's two), on all 60,000 Fashion-MNIST rows at batch 128, fresh processes
+#: alternating, medians of four: 784-16-10, 1.6 million, 47 against 74 ms; 784-32-10, 72
+#: against 98; 784-64-10, 115 against 144; 784-128-10, 191 against 228; on 20,000 random rows,
+#: two runs each of medians of five: 64-64-10 at batch 128, 0.61 million, 6.3-6.5 against
+#: 7.7-7.9 ms; 100-100-10 at batch 64, 0.70 million, 13.0-14.5 against 15.3; 64-256-10 at
+#: batch 32, 0.61 million, 24.7-25.2 against 27.1-27.7; 64-64-10 at batch 32, 0.15 million,
+#: 8.9-10.5 against 9.2-9.6 (even); 20-16-2 at batch 16, 0.01 million, 6.5-6.7 against 5.2.
+MIN_TEAM_WORK = 500_000
 
 
 def _cores():
