@@ -13,7 +13,6 @@ there the team's two barriers a step cost what sharing the passes saves (see
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import threading
 
@@ -45,42 +44,6 @@ def _cores():
         return os.cpu_count() or 1
 
 
-try:  # the CPU a thread runs on (glibc and musl have it)
-    _sched_getcpu = ctypes.CDLL(None).sched_getcpu
-except (AttributeError, OSError, TypeError):  # not on Linux
-    _sched_getcpu = None
-
-
-def _current_cpu():
-    """The CPU this thread runs on now, or None where the system cannot say."""
-    return None if _sched_getcpu is None else _sched_getcpu()
-
-
-def _cpus_beside(cpu):
-    """The CPUs this process may run on other than ``cpu``, or None (no other, or no way to
-    tell or to choose).
-
-    The other members of a team run there, so none shares a core with member 0, the
-    caller's thread. Left to the scheduler, a new member was often placed on member 0's
-    core while the other one was busy (OpenBLAS's own threads spin for a while after each
-    call made with several threads, such as an evaluation between epochs) and stayed there:
-    that call ran at half speed, which made a team's first epoch 30 % slower (measured,
-    docs/benchmarks.md)."""
-    if cpu is None or cpu < 0 or not hasattr(os, "sched_setaffinity"):
-        return None
-    others = os.sched_getaffinity(0) - {cpu}
-    return others or None
-
-
-def _keep_off(cpus):
-    """Run this thread only on ``cpus`` (None: anywhere), as far as the system lets it."""
-    if cpus is not None:
-        try:
-            os.sched_setaffinity(0, cpus)  # 0: this thread
-        except OSError:  # not allowed here: the scheduler places the thread
-            pass
-
-
 def team_size(step_work):
     """How many threads should run a kernel whose step does ``step_work`` forward
     multiply-adds: BLAS's thread count now, at most the usable cores; 1 for a small step,
@@ -97,10 +60,10 @@ def evaluating_beside(trainer):
     on one BLAS thread when ``trainer`` trains on a team.
 
     A product on several BLAS threads leaves OpenBLAS's other threads spinning after it
-    (for 2**28 cycles, 0.1 s here) on the cores the team then runs on: the team's first 0.1 s
-    after an evaluation ran 30 % slower (a team's first epoch took 250 ms, later ones 180 ms;
-    with OpenBLAS's spinning cut short, 189 ms: measured, docs/benchmarks.md). On one thread
-    BLAS has no other thread to wake."""
+    (for 2**28 cycles, 0.1 s here) on the cores the team then runs on, and a new member was
+    then often placed on member 0's core, where it stayed for its whole call: a team's first
+    epoch took 250 ms, later ones 180 ms (measured, docs/benchmarks.md). On one thread BLAS
+    has no other thread to wake."""
     size = getattr(trainer, "team_size", 1)
     threads = _blas.blas_threads()
     if size == 1 or threads is None:
@@ -126,11 +89,9 @@ def run_as_team(kernel, args, size):
     if size == 1:
         return kernel(*args, A.Team(0, 1, GRAIN, sync))
     errors = []
-    beside = _cpus_beside(_current_cpu())
 
     def member(number):
         try:
-            _keep_off(beside)
             kernel(*args, A.Team(number, size, GRAIN, sync))
         except BaseException as err:  # noqa: BLE001 - handed to the caller, raised there
             errors.append(err)

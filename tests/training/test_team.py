@@ -1,6 +1,5 @@
 """fastmlp.training.team: how many threads train, and running the fused kernel on them."""
 
-import os
 import threading
 
 import numba
@@ -59,38 +58,6 @@ def test_members_are_joined_and_blas_gets_its_threads_back():
     assert team_module.run_as_team(kernel, ("x",), 3) == 0  # member 0's result
     assert sorted(seen) == [(0, 3, "x"), (1, 3, "x"), (2, 3, "x")]
     assert _blas.blas_threads() == before and not _members_alive()
-
-
-def _allowed_cpus():
-    if not hasattr(os, "sched_setaffinity"):
-        pytest.skip("no thread placement on this system")
-    cpus = os.sched_getaffinity(0)
-    if len(cpus) < 2:
-        pytest.skip("one CPU: nowhere else to place a member")
-    return cpus
-
-
-def test_members_run_beside_member_0s_cpu(monkeypatch):
-    cpus = _allowed_cpus()
-    monkeypatch.setattr(team_module, "_current_cpu", lambda: min(cpus))
-    placed = {}
-
-    def kernel(team):
-        placed[team.member] = os.sched_getaffinity(0)
-
-    team_module.run_as_team(kernel, (), 2)
-    assert placed[1] == cpus - {min(cpus)}
-    assert placed[0] == os.sched_getaffinity(0) == cpus  # the caller's thread stays free
-
-
-def test_a_refused_placement_leaves_members_where_the_system_puts_them(monkeypatch):
-    _allowed_cpus()
-
-    def refuse(pid, mask):
-        raise PermissionError("not here")
-
-    monkeypatch.setattr(os, "sched_setaffinity", refuse)
-    assert team_module.run_as_team(lambda team: team.member, (), 2) == 0
 
 
 def test_a_fit_on_a_team_evaluates_on_one_blas_thread():
