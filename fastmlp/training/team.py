@@ -22,7 +22,8 @@ from ..backends import _blas
 from ..backends import _train_args as A
 
 #: Members' shares of columns, rows and parameters start at multiples of this many elements
-#: (:func:`fastmlp.backends._team.share`): 64 bytes of float32, one cache line.
+#: (:func:`fastmlp.backends._team.share`): 64 bytes of float32, one cache line. A power of
+#: two: the kernel derives the rows of a weight gradient that fill whole grains from it.
 GRAIN = 16
 
 #: Multiply-adds in a step's forward products below which a fit stays on one thread. Measured
