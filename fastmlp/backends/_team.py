@@ -9,8 +9,8 @@ and the kernel is the serial one.
 Why the kernel's own threads rather than BLAS's: on two cores, BLAS's threads multiply and
 then wait, spinning, while everything between the products (activations, the optimizer's pass
 over all parameters) runs on one core; the team shares those passes too, and the products,
-each member multiplying its columns on one BLAS thread, run as fast as BLAS's own two-thread
-split (measured, docs/benchmarks.md).
+each member multiplying its share on one BLAS thread, run as fast as BLAS's own two-thread
+split or faster (measured, docs/benchmarks.md).
 
 The barrier counts arrivals in ``sync[0]`` with an atomic add; a member waits until the
 count reaches ``generation * team``. The count only grows, so a barrier never has to be

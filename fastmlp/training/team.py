@@ -56,6 +56,18 @@ def team_size(step_work):
 
 
 @contextlib.contextmanager
+def _blas_on_one_thread():
+    """BLAS multiplies on one thread meanwhile; its count comes back after (nothing changes
+    where the count cannot be told)."""
+    threads = _blas.blas_threads()
+    _blas.set_blas_threads(1)
+    try:
+        yield
+    finally:
+        if threads is not None:
+            _blas.set_blas_threads(threads)
+
+
 def evaluating_beside(trainer):
     """A context for a fit's own evaluations (its starting loss, each epoch's validation):
     on one BLAS thread when ``trainer`` trains on a team.
@@ -65,16 +77,9 @@ def evaluating_beside(trainer):
     then often placed on member 0's core, where it stayed for its whole call: a team's first
     epoch took 250 ms, later ones 180 ms (measured, docs/benchmarks.md). On one thread BLAS
     has no other thread to wake."""
-    size = getattr(trainer, "team_size", 1)
-    threads = _blas.blas_threads()
-    if size == 1 or threads is None:
-        yield
-        return
-    _blas.set_blas_threads(1)
-    try:
-        yield
-    finally:
-        _blas.set_blas_threads(threads)
+    if getattr(trainer, "team_size", 1) > 1:
+        return _blas_on_one_thread()
+    return contextlib.nullcontext()
 
 
 def run_as_team(kernel, args, size):
@@ -98,28 +103,26 @@ def run_as_team(kernel, args, size):
             errors.append(err)
             sync[1] = 1
 
-    blas_threads = _blas.blas_threads()
-    _blas.set_blas_threads(1)
     members = [threading.Thread(target=member, args=(m,), name=f"fastmlp-member-{m}",
                                 daemon=True) for m in range(1, size)]
-    try:
-        for thread in members:
-            thread.start()
-        result = kernel(*args, A.Team(0, size, GRAIN, sync))
-    except BaseException:
-        sync[1] = 1
-        raise
-    finally:
-        interrupted = None
-        for thread in members:
-            while thread.is_alive():
-                try:
-                    thread.join()
-                except KeyboardInterrupt as err:  # wait all the same; raise it after
-                    interrupted = err
-        _blas.set_blas_threads(blas_threads)
-        if interrupted is not None:
-            raise interrupted
+    with _blas_on_one_thread():
+        try:
+            for thread in members:
+                thread.start()
+            result = kernel(*args, A.Team(0, size, GRAIN, sync))
+        except BaseException:
+            sync[1] = 1
+            raise
+        finally:
+            interrupted = None
+            for thread in members:
+                while thread.is_alive():
+                    try:
+                        thread.join()
+                    except KeyboardInterrupt as err:  # wait all the same; raise it after
+                        interrupted = err
+            if interrupted is not None:
+                raise interrupted
     if errors:
         raise errors[0]
     return result
