@@ -21,35 +21,75 @@ def tiny():
 def test_every_piece_is_timed_once_per_repeat(tiny):
     assert tiny["size"] == "20-12-4" and tiny["rows"] == 300 and tiny["source"] == "synthetic"
     assert tiny["steps"] == 10  # 9 batches of 32 and one of 12
-    expected = {"fit 1", "fit 3", "epoch", "gemms", *roofline.REST,
+    expected = {"fit 1", "epoch", "gemms", *roofline.REST,
                 *(f"{kind} {g}" for kind in ("gemm", "numba") for g in roofline.GEMM_GROUPS)}
     assert set(tiny["times"]) == expected
     assert all(len(t) == 2 for t in tiny["times"].values())
     t = tiny["times"]
     for r in range(2):
-        assert t["epoch"][r] == pytest.approx((t["fit 3"][r] - t["fit 1"][r]) / 2)
         assert t["gemms"][r] == pytest.approx(sum(t[f"gemm {g}"][r]
                                                   for g in roofline.GEMM_GROUPS))
         assert tiny["ratio_runs"][r] == pytest.approx(t["epoch"][r] / t["gemms"][r])
-    assert tiny["ratio"] == pytest.approx(statistics.median(t["epoch"]) /
-                                          statistics.median(t["gemms"]))
+    assert tiny["ratio"] == pytest.approx(statistics.median(tiny["ratio_runs"]))
+    fastest = min(t["gemms"])
+    assert tiny["quiet"] == [r for r in range(2) if t["gemms"][r] <= 1.1 * fastest]
+    assert fastest in [t["gemms"][r] for r in tiny["quiet"]]
+
+
+def test_each_epoch_is_paired_with_the_gemms_timed_right_after_it(monkeypatch):
+    """The epochs are those fit logs, the first left out, and the GEMMs run after each."""
+    calls = []
+
+    class Recorder(roofline._Pairing):
+        def on_epoch_end(self, model, epoch, logs):
+            calls.append(("epoch", epoch, logs["seconds"]))
+            before = len(self.times["gemm forward"])
+            super().on_epoch_end(model, epoch, logs)
+            calls.append(("gemms", len(self.times["gemm forward"]) - before))
+
+    monkeypatch.setattr(roofline, "_Pairing", Recorder)
+    result = roofline.measure_roofline("10-6-3", repeats=3, batch=16, n_train=64, settle=0.0)
+    assert [c[:2] for c in calls] == [("epoch", 0), ("gemms", 0), ("epoch", 1), ("gemms", 1),
+                                      ("epoch", 2), ("gemms", 1), ("epoch", 3), ("gemms", 1)]
+    assert result["times"]["epoch"] == [c[2] for c in calls if c[0] == "epoch"][1:]
 
 
 def test_the_table_accounts_for_the_whole_rest(tiny):
     lines = roofline.format_roofline(tiny).splitlines()
     assert lines[0] == "20-12-4: synthetic, 300 rows, 10 steps of up to 32"
     assert lines[1].split() == ["ms", "x", "GEMMs", "spread"]
-    labels = [line[:58].strip() for line in lines[2:]]
-    assert labels[:2] == ["epoch: (fit(epochs=3) - fit(epochs=1)) / 2",
+    table = [line for line in lines[2:] if not line.lstrip().startswith(("(", "epoch /"))]
+    labels = [line[:58].strip() for line in table]
+    assert labels[:2] == ["epoch: its duration as fit logs it",
                           "GEMMs alone (NumPy's np.dot, preallocated outputs)"]
     assert labels[-1] == "fit(epochs=1): one call, its input checks included"
-    values = {label: float(line[58:67]) for label, line in zip(labels, lines[2:])}
+    values = {label: float(line[58:67]) for label, line in zip(labels, table)}
     rest = values["the rest: epoch - GEMMs"]
     parts = [v for label, v in values.items() if labels.index(label) > labels.index(
         "the rest: epoch - GEMMs") and not label.startswith("fit(")]
     assert sum(parts) == pytest.approx(rest, abs=0.1 * len(parts))  # rounding of each cell
     ratio = float(lines[2][67:76])
-    assert ratio == pytest.approx(tiny["ratio"], abs=0.006)
+    assert ratio == pytest.approx(statistics.median(tiny["times"]["epoch"]) /
+                                  statistics.median(tiny["times"]["gemms"]), abs=0.006)
+    paired = [line for line in lines if line.startswith("epoch / GEMMs, pair by pair")]
+    assert paired == [f"epoch / GEMMs, pair by pair: median {tiny['ratio']:.3f}, spread "
+                      f"{max(tiny['ratio_runs']) - min(tiny['ratio_runs']):.3f} over 2 pairs"]
+
+
+def test_the_table_splits_quiet_pairs_from_a_slow_phase():
+    result = _result("784-128-10", [0.25, 0.26, 0.5], [0.2, 0.2, 0.3])
+    result["quiet"] = [0, 1]
+    result["ratio"] = statistics.median(result["ratio_runs"])
+    result["team"], result["steps"], result["batch"] = 2, 469, 128
+    for name in ("fit 1", *roofline.REST, *(f"{k} {g}" for k in ("gemm", "numba")
+                                             for g in roofline.GEMM_GROUPS)):
+        result["median"][name] = 0.01
+        result["times"][name] = [0.01] * 3
+    lines = roofline.format_roofline(result).splitlines()
+    assert lines[-2] == "epoch / GEMMs, pair by pair: median 1.300, spread 0.417 over 3 pairs"
+    assert lines[-1] == ("  the 2 pairs whose GEMMs took <= 1.1x the fastest pair's: median "
+                         "1.275, spread 0.050; the 1 others (a slower phase of the host): "
+                         "median 1.667")
 
 
 def _result(size, epoch_runs, gemm_runs):
