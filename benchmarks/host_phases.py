@@ -1,0 +1,110 @@
+"""Whether this host slows two threads running at once, in phases, and what that does to fit.
+
+    python benchmarks/host_phases.py                     # 100 s, 784-128-10 on 25,600 rows
+    python benchmarks/host_phases.py --seconds 60 --size 784-512-512-10 --rows 12800
+
+On a shared virtual machine two busy vCPUs may share more of the physical machine than one
+does (a neighbour, sibling hyperthreads, caches). This alternates, for ``--seconds``:
+
+- a probe: 100 products (128, 784) @ (784, 512) on two BLAS threads, before and after each
+  sample; a sample is "quiet" when both probes took at most 1.15x the fastest probe so far,
+  "slow" when both took more than 1.25x it, unclassified otherwise;
+- once per sample, the same products on one thread pinned to each CPU in turn (one thread
+  alone: does a CPU itself slow down?);
+- one-epoch ``fit`` of ``--size`` on ``--rows`` Fashion-MNIST rows, on the team of two
+  threads and on one thread (``fastmlp.threads(1)``), in alternating order.
+
+It prints each sample, then per kind of sample the medians. Run it alone on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import fastmlp
+from fastmlp import MLP, Adam
+from fastmlp.bench.machine import machine_info, machine_lines
+from fastmlp.bench.sizes import parse_size
+
+
+def _products(threads, pinned_to=None, calls=100):
+    rng = np.random.default_rng(0)
+    a, b = rng.random((128, 784), np.float32), rng.random((784, 512), np.float32)
+    out = np.empty((128, 512), np.float32)
+    allowed = os.sched_getaffinity(0)
+    try:
+        if pinned_to is not None:
+            os.sched_setaffinity(0, {pinned_to})
+        with threadpool_limits(threads):
+            start = time.perf_counter()
+            for _ in range(calls):
+                np.dot(a, b, out=out)
+            return time.perf_counter() - start
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=100.0)
+    parser.add_argument("--size", default="784-128-10")
+    parser.add_argument("--rows", type=int, default=25_600)
+    args = parser.parse_args(argv)
+    if args.seconds <= 0 or args.rows < 128:
+        parser.error(f"--seconds must be > 0 and --rows >= 128, got {args.seconds}, "
+                     f"{args.rows}")
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    if len(cpus) < 2:
+        parser.error("this measures two threads at once: it needs two CPUs")
+    (X, y), _ = fastmlp.load_fashion_mnist(download=False, progress=False)
+    X, y = X.reshape(len(X), -1)[:args.rows], y[:args.rows]
+    model = MLP(list(parse_size(args.size)), seed=0)
+
+    def fit(threads):
+        with fastmlp.threads(threads), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            model.fit(X, y, epochs=1, batch_size=128, optimizer=Adam(1e-3), verbose=0)
+            return time.perf_counter() - start
+
+    for line in machine_lines(machine_info()):
+        print(line)
+    fit(2), fit(1)  # compile, or load, the kernels
+    fastest, samples = _products(2), {"quiet": [], "slow": []}
+    began = time.perf_counter()
+    while time.perf_counter() - began < args.seconds:
+        before = _products(2)
+        alone = [_products(1, cpu, calls=50) * 2 for cpu in cpus]
+        order = (2, 1) if len(samples["quiet"]) % 2 == 0 else (1, 2)
+        fits = dict(zip(order, (fit(t) for t in order)))
+        after = _products(2)
+        fastest = min(fastest, before, after)
+        kind = ("quiet" if max(before, after) <= 1.15 * fastest else
+                "slow" if min(before, after) > 1.25 * fastest else None)
+        if kind:
+            samples[kind].append((before, after, *alone, fits[2], fits[1]))
+        print(f"{time.perf_counter() - began:6.1f} s  two threads {before * 1e3:5.0f} "
+              f"{after * 1e3:5.0f} ms  one on cpu {cpus[0]}/{cpus[1]} {alone[0] * 1e3:5.0f}/"
+              f"{alone[1] * 1e3:5.0f} ms  fit: team {fits[2] * 1e3:6.0f} ms, one thread "
+              f"{fits[1] * 1e3:6.0f} ms  {kind or '-'}", flush=True)
+    for kind, rows in samples.items():
+        if not rows:
+            print(f"{kind}: no sample")
+            continue
+        med = [statistics.median(column) * 1e3 for column in zip(*rows)]
+        team_over_one = statistics.median(r[4] / r[5] for r in rows)
+        print(f"{kind}: {len(rows)} samples; 100 products on two threads {med[0]:.0f} ms, on "
+              f"one thread alone {med[2]:.0f}/{med[3]:.0f} ms (two threads' speedup "
+              f"{med[2] / med[0]:.2f}); fit on the team {med[4]:.0f} ms, on one thread "
+              f"{med[5]:.0f} ms (team / one thread, paired: {team_over_one:.3f})")
+
+
+if __name__ == "__main__":
+    main()
