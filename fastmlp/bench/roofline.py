@@ -12,10 +12,10 @@
   of the pairs' ratios: this host's speed changes in phases of a few seconds (two threads at
   once run up to 1.4x slower while either thread alone runs as fast as ever, measured), and a
   ratio of two times taken seconds apart mixed the phases;
-- then the rest, piece by piece (order rotating from pair to pair): the GEMMs as the fused
-  kernel issues them (BLAS called with transpose flags) over the plain ones, the gather,
-  bias + activation, the loss, the activation gradients, the optimizer; what none of them
-  explains is calls, hand-offs and caches.
+- after the pairs, interleaved with a one-epoch ``fit`` (input checks included), the rest,
+  piece by piece: the GEMMs as the fused kernel issues them (BLAS called with transpose
+  flags) over the plain ones, the gather, bias + activation, the loss, the activation
+  gradients, the optimizer; what none of them explains is calls, hand-offs and caches.
 
 The verdicts R1/R2 hold the ratio epoch / GEMMs to 1.25 (784-128-10) and 1.15
 (784-512-512-10) (:data:`fastmlp.bench.report.ROOFLINE_TARGETS`); a noisy run gets
@@ -69,26 +69,32 @@ def _settled(fn, settle):
 
 
 class _Pairing(Callback):
-    """After each epoch but the first: its logged duration, then the GEMMs alone, then the
-    other pieces in an order that rotates from pair to pair."""
+    """After each epoch but the first: its logged duration, then the GEMMs alone. Nothing
+    else runs between the epochs: the other pieces, run there too, lengthened the next epoch
+    by 5-10 ms of 180 (measured)."""
 
     def __init__(self, runners, settle):
         self.runners, self.settle = runners, settle
-        self.times = {"epoch": [], **{name: [] for name in runners}}
+        self.times = {"epoch": [], **{f"gemm {g}": [] for g in GEMM_GROUPS}}
 
     def on_epoch_end(self, model, epoch, logs):
         if epoch == 0:
             return
         self.times["epoch"].append(logs["seconds"])
-        gemms = [f"gemm {g}" for g in GEMM_GROUPS]
-        for name in gemms:  # back to back: one BLAS, so nothing left spinning between them
-            self.times[name].append(_settled(self.runners[name], self.settle if name ==
-                                             gemms[0] else 0.0))
-        others = [name for name in self.runners if name not in gemms]
-        shift = (epoch - 1) % len(others)
-        for name in others[shift:] + others[:shift]:
-            self.times[name].append(_settled(self.runners[name], self.settle))
+        for g in GEMM_GROUPS:  # back to back: one BLAS, so nothing left spinning between them
+            self.times[f"gemm {g}"].append(_settled(self.runners[f"gemm {g}"], self.settle
+                                                    if g == GEMM_GROUPS[0] else 0.0))
         time.sleep(self.settle)  # before the next epoch, as before every piece
+
+
+def _interleaved(fns, repeats, settle):
+    """Per function, its time in each repeat; the order rotates every repeat."""
+    names = list(fns)
+    times = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            times[name].append(_settled(fns[name], settle))
+    return times
 
 
 def measure_roofline(size, repeats=5, batch=128, n_train=None, out=None, settle=0.25):
@@ -113,9 +119,10 @@ def measure_roofline(size, repeats=5, batch=128, n_train=None, out=None, settle=
     -------
     dict
         ``size``, ``rows``, ``steps``, ``source``, ``times`` (seconds per repeat for every
-        piece, plus ``epoch``, ``gemms`` and ``fit 1``: a one-epoch ``fit``, timed after the
-        pairs), ``median``, ``ratio_runs`` (epoch / GEMMs per pair), ``ratio`` (their median)
-        and ``quiet`` (the pairs whose GEMMs took at most 1.1x the fastest pair's).
+        piece, plus ``epoch``, ``gemms`` and ``fit 1``: a one-epoch ``fit``; all but the
+        epochs and GEMMs timed after the pairs), ``median``, ``ratio_runs`` (epoch / GEMMs
+        per pair), ``ratio`` (their median) and ``quiet`` (the pairs whose GEMMs took at most
+        1.1x the fastest pair's).
     """
     if repeats < 1 or batch < 1 or settle < 0:
         raise ValueError(f"repeats and batch must be >= 1 and settle >= 0, got repeats="
@@ -131,9 +138,9 @@ def measure_roofline(size, repeats=5, batch=128, n_train=None, out=None, settle=
     pairing = _Pairing(runners, settle)
     time.sleep(settle)
     _fit(model, X, y, repeats + 1, batch, [pairing])
-    times = pairing.times
-    times["fit 1"] = [_settled(lambda: _fit(model, X, y, 1, batch), settle)
-                      for _ in range(repeats)]
+    others = {name: fn for name, fn in runners.items() if not name.startswith("gemm ")}
+    others["fit 1"] = lambda: _fit(model, X, y, 1, batch)
+    times = {**pairing.times, **_interleaved(others, repeats, settle)}
     times["gemms"] = [sum(parts) for parts in zip(*(times[f"gemm {g}"] for g in GEMM_GROUPS))]
     median = {name: statistics.median(t) for name, t in times.items()}
     ratio_runs = [e / g for e, g in zip(times["epoch"], times["gemms"])]
