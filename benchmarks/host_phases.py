@@ -14,7 +14,10 @@ does (a neighbour, sibling hyperthreads, caches). This alternates, for ``--secon
 - one-epoch ``fit`` of ``--size`` on ``--rows`` Fashion-MNIST rows, on the team of two
   threads and on one thread (``fastmlp.threads(1)``), in alternating order.
 
-It prints each sample, then per kind of sample the medians. Run it alone on the machine.
+It prints each sample, then per kind of sample the medians. The kinds are relative to the
+fastest probe seen, so a run that never leaves a slow phase calls it quiet: give it a minute
+or more, and compare its two-thread speedup with the quiet one (about 2). Run it alone on the
+machine.
 """
 
 from __future__ import annotations
