@@ -107,6 +107,17 @@ def share(n, member, team, grain):
 
 
 @jit_inline
+def block(by_cols, r0, r1, rows, cols, member, team, grain):
+    """Member ``member``'s block ``(row0, row1, col0, col1)`` of a ``(rows, cols)`` matrix:
+    its rows ``[r0, r1)`` by every column, or (``by_cols``) every row by its :func:`share`
+    of the columns."""
+    if by_cols:
+        c0, c1 = share(cols, member, team, grain)
+        return 0, rows, c0, c1
+    return r0, r1, 0, cols
+
+
+@jit_inline
 def _boundary(n, k, team, grain):
     if k >= team:
         return n

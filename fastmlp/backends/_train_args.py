@@ -4,7 +4,8 @@ arrays, which Numba passes as they are.
 Built by :mod:`fastmlp.training.fused`:
 
 - :class:`Layers`, the model's layer plan: widths, activation codes, leaky slopes, dropout
-  rates and the offsets of each ``W`` and ``b`` in the flat parameter vector;
+  rates, the offsets of each ``W`` and ``b`` in the flat parameter vector, and which layers a
+  team shares by columns;
 - :class:`Params`: the flat parameters ``theta`` (the model's own storage), their gradient,
   and ``theta`` as it was before the first update of the latest call that made one;
 - :class:`OptimizerState`: the update rule's code and settings, its state vectors and their
@@ -32,6 +33,7 @@ class Layers(NamedTuple):
     drops: np.ndarray  # float64 dropout rates (0: none)
     w_off: np.ndarray  # int64 offsets of W in theta
     b_off: np.ndarray  # int64 offsets of b in theta, -1 without bias
+    cols: np.ndarray  # int64, 1 where a team shares the layer's units (columns), not rows
 
 
 class Params(NamedTuple):

@@ -24,7 +24,11 @@ weighted batch's weights (every member adds them all up).
 
 Two barriers a step, whatever the depth: a team sharing each layer's columns met at every
 layer, and on 784-128-10 lost more at its barriers than it gained (measured,
-:mod:`fastmlp.training.team`).
+:mod:`fastmlp.training.team`). Except in a layer wide enough that its columns win
+(``layers.cols``, chosen by :func:`fastmlp.training.team.shared_by_columns`): there each
+member multiplies every row by its share of ``W``'s columns (BLAS then packs half of ``W`` on
+each member, not all of it on both), in the forward product and in the input gradient the
+layer receives, and the members meet before and after each such product.
 """
 
 from __future__ import annotations
@@ -114,7 +118,7 @@ def _kernel(loss_code, used, rule, weighted, dropout):
         update happened before this call.
         """
         X = data.X
-        sizes, acts, alphas, drops, w_off, b_off = layers
+        sizes, acts, alphas, drops, w_off, b_off, cols = layers
         theta, grad, _ = params
         work, terms = batch.work, batch.terms
         member, size, grain, sync = team.member, team.size, team.grain, team.sync
@@ -133,7 +137,6 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 start = b * batch_size
                 B = min(batch_size, n - start)
                 r0, r1 = T.share(B, member, size, grain)
-                u0, u1 = S.unsigned(r0, r1)
                 xb = S.matrix_at(work, 0, B, n_in)
                 for i in range(r0, r1):
                     row = orders[e, start + i]
@@ -164,27 +167,39 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                             T.barrier(sync, size, met)  # every member done reading weights
                             continue
 
-                # Forward, on this member's rows: per layer z = a_prev @ W, then bias +
-                # activation (and dropout).
+                # Forward, on this member's rows, or all rows of its columns in a layer
+                # shared by columns: per layer z = a_prev @ W, then bias + activation (and
+                # dropout). A layer shared by columns needs every row of the layer below,
+                # and the layer above one needs every column of it: a barrier before each.
                 a_off = 0
                 for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
                     n_prev, n_out = sizes[l], sizes[l + 1]
-                    matmul_at(work, a_off + r0 * n_prev, n_prev, False, theta, w_off[l], n_out,
-                              False, work, batch.z_off[l] + r0 * n_out, n_out, r1 - r0, n_out,
-                              n_prev)
+                    by_cols = cols[l] != 0
+                    if by_cols or (l > 0 and cols[l - 1] != 0):
+                        met += 1
+                        T.barrier(sync, size, met)  # the layer below, every row and column
+                    f0, f1, c0, c1 = T.block(by_cols, r0, r1, B, n_out, member, size, grain)
+                    matmul_at(work, a_off + f0 * n_prev, n_prev, False, theta, w_off[l] + c0,
+                              n_out, False, work, batch.z_off[l] + f0 * n_out + c0, n_out,
+                              f1 - f0, c1 - c0, n_prev)
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
                     a = S.matrix_at(work, batch.a_off[l], B, n_out)
-                    S.add_bias(z, theta, b_off[l], u0, u1)
+                    v0, v1, w0, w1 = S.unsigned(f0, f1, c0, c1)
+                    S.add_bias(z, theta, b_off[l], v0, v1, w0, w1)
                     act = acts[l]
                     if smooth and (act == SIGMOID or act == TANH):
-                        S.smooth_activation(z, a, act, u0, u1)
+                        S.smooth_activation(z, a, act, v0, v1, w0, w1)
                     elif act != IDENTITY:  # identity: a is z itself
-                        S.relu_activation(z, a, act, alphas[l], u0, u1)
+                        S.relu_activation(z, a, act, alphas[l], v0, v1, w0, w1)
                     a_off = batch.a_off[l]
                     if dropout and drops[l] > 0.0:
                         a_off = batch.o_off[l]
                         S.apply_dropout_mask(a, S.matrix_at(work, batch.m_off[l], B, n_out),
-                                             S.matrix_at(work, a_off, B, n_out), u0, u1)
+                                             S.matrix_at(work, a_off, B, n_out), v0, v1, w0,
+                                             w1)
+                if cols[n_layers - 1] != 0:
+                    met += 1
+                    T.barrier(sync, size, met)  # the loss reads whole rows
 
                 # The loss's terms on these rows, and its gradient into the last layer's d.
                 out = S.matrix_at(work, a_off, B, k)
@@ -196,21 +211,33 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 else:
                     L.mse(out, targets, d, weights, wsum, weighted, r0, r1, terms)
 
-                # Backward, on these rows: the activation derivative, then dx = d @ W.T into
-                # the d of the layer below.
+                # Backward: the activation derivative on the block of d this member wrote
+                # (its rows of the loss's gradient, or its share of the block the product
+                # above wrote), then dx = d @ W.T into the d of the layer below, shared as
+                # that layer's forward product was (its columns are the layer's units).
+                d_by_cols = False  # the loss's gradient is shared by rows
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
                     n_prev, n_out = sizes[l], sizes[l + 1]
                     d = S.matrix_at(work, batch.d_off[l], B, n_out)
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
                     a = S.matrix_at(work, batch.a_off[l], B, n_out)
                     mask = S.matrix_at(work, batch.m_off[l], B, n_out)
+                    f0, f1, c0, c1 = T.block(d_by_cols, r0, r1, B, n_out, member, size, grain)
+                    v0, v1, w0, w1 = S.unsigned(f0, f1, c0, c1)
                     S.activation_grad(d, z, a, acts[l], alphas[l], used, mask,
-                                      dropout and drops[l] > 0.0, u0, u1)
+                                      dropout and drops[l] > 0.0, v0, v1, w0, w1)
                     if l > 0:
-                        matmul_at(work, batch.d_off[l] + r0 * n_out, n_out, False,
-                                  theta, w_off[l], n_out, True,
-                                  work, batch.d_off[l - 1] + r0 * n_prev, n_prev,
-                                  r1 - r0, n_prev, n_out)
+                        below_by_cols = cols[l - 1] != 0
+                        if below_by_cols or d_by_cols:
+                            met += 1
+                            T.barrier(sync, size, met)  # d, every row and column
+                        f0, f1, c0, c1 = T.block(below_by_cols, r0, r1, B, n_prev, member,
+                                                 size, grain)
+                        matmul_at(work, batch.d_off[l] + f0 * n_out, n_out, False,
+                                  theta, w_off[l] + c0 * n_out, n_out, True,
+                                  work, batch.d_off[l - 1] + f0 * n_prev + c0, n_prev,
+                                  f1 - f0, c1 - c0, n_out)
+                        d_by_cols = below_by_cols
                 met += 1
                 T.barrier(sync, size, met)  # every row's d and loss terms ready
 

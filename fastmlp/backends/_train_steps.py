@@ -55,61 +55,59 @@ def copy_row(src, dst):
         dst[j] = src[j]
 
 
-# The passes of the forward and backward pass work on the rows [r0, r1) of their matrices,
-# every column: a member's share of the batch when the kernel runs on a team of threads
-# (._team), all of them on one thread. The bounds arrive unsigned (:func:`unsigned`): an
-# index from a signed range(r0, r1) is not provably non-negative, each access then paid
-# Numba's wrap-around check and the loops did not vectorise (7.6x slower, measured, when the
-# passes were shared by columns); views of each row's share vectorised too but cost a cold
-# start 1.5 s.
+# The passes of the forward and backward pass work on a block of their matrices, the rows
+# [r0, r1) by the columns [c0, c1): a member's share of the batch's rows (every column), or of
+# a wide layer's columns (every row), when the kernel runs on a team of threads (._team); the
+# whole matrix on one thread. The bounds arrive unsigned (:func:`unsigned`): an index from a
+# signed range(r0, r1) is not provably non-negative, each access then paid Numba's
+# wrap-around check and the loops did not vectorise (7.6x slower, measured); views of each
+# share vectorised too but cost a cold start 1.5 s.
 
 
 @jit_inline
-def unsigned(begin, end):
-    """A share's bounds as unsigned integers, for the passes' loops."""
-    return np.uint64(begin), np.uint64(end)
+def unsigned(r0, r1, c0, c1):
+    """A block's bounds as unsigned integers, for the passes' loops."""
+    return np.uint64(r0), np.uint64(r1), np.uint64(c0), np.uint64(c1)
 
 
 @jit_inline
-def add_bias(z, theta, b_off, r0, r1):
+def add_bias(z, theta, b_off, r0, r1, c0, c1):
     if b_off >= 0:
         b = theta[b_off:b_off + z.shape[1]]  # a view: b[j] vectorises, theta[b_off + j] did not
         for i in range(r0, r1):
-            for j in range(z.shape[1]):
+            for j in range(c0, c1):
                 z[i, j] += b[j]
 
 
 @jit_inline
-def relu_activation(z, a, act, alpha, r0, r1):
+def relu_activation(z, a, act, alpha, r0, r1, c0, c1):
     """``a = act(z)`` for ReLU or leaky ReLU (``act``, slope ``alpha``).
 
     The activations come in two functions, ReLU's family and the smooth ones, so a kernel
     whose network has no sigmoid or tanh inlines only this one (inlining copies a whole body:
     a cold start's cost). One loop per activation, with its code a constant, so the branch
     sits outside the inner loop (which then vectorises)."""
-    m = z.shape[1]
     if act == RELU:
         for i in range(r0, r1):
-            for j in range(m):
+            for j in range(c0, c1):
                 a[i, j] = F.relu(z[i, j])
     else:
         slope = z.dtype.type(alpha)
         for i in range(r0, r1):
-            for j in range(m):
+            for j in range(c0, c1):
                 a[i, j] = F.leaky_relu(z[i, j], slope)
 
 
 @jit_inline
-def smooth_activation(z, a, act, r0, r1):
+def smooth_activation(z, a, act, r0, r1, c0, c1):
     """``a = act(z)`` for sigmoid or tanh (``act``); each inlined ``exp``/``tanh`` once."""
-    m = z.shape[1]
     if act == SIGMOID:
         for i in range(r0, r1):
-            for j in range(m):
+            for j in range(c0, c1):
                 a[i, j] = F.sigmoid(z[i, j])
     else:
         for i in range(r0, r1):
-            for j in range(m):
+            for j in range(c0, c1):
                 a[i, j] = tanh(z[i, j])
 
 
@@ -133,20 +131,19 @@ def draw_dropout_mask(mask, p, rng):
 
 
 @jit_inline
-def apply_dropout_mask(a, mask, out, r0, r1):
+def apply_dropout_mask(a, mask, out, r0, r1, c0, c1):
     """``out = a * mask``."""
     for i in range(r0, r1):
-        for j in range(a.shape[1]):
+        for j in range(c0, c1):
             out[i, j] = a[i, j] * mask[i, j]
 
 
 @jit_inline
-def activation_grad(d, z, a, act, alpha, used, mask, dropped, r0, r1):
+def activation_grad(d, z, a, act, alpha, used, mask, dropped, r0, r1, c0, c1):
     """``d *= mask`` (if ``dropped``), then ``d = act'(z) * d`` in place."""
     slope = d.dtype.type(alpha)
-    m = d.shape[1]
     for i in range(r0, r1):
-        for j in range(m):
+        for j in range(c0, c1):
             g = d[i, j]
             if dropped:
                 g = g * mask[i, j]

@@ -24,7 +24,7 @@ from ..backends.codes import (
     activation_set,
 )
 from ..optim import SGD, Adam, AdamW, RMSprop
-from .team import run_as_team, team_size
+from .team import run_as_team, shared_by_columns, team_size
 
 _FUSED_OPTIMIZERS = (SGD, RMSprop, Adam, AdamW)
 
@@ -105,7 +105,8 @@ class FusedTrainer:
             np.array([layer.alpha for layer in plan], dtype=np.float64),
             np.array([layer.dropout for layer in plan], dtype=np.float64),
             np.array([layer.w_offset for layer in plan], dtype=np.int64),
-            np.array([layer.b_offset for layer in plan], dtype=np.int64))
+            np.array([layer.b_offset for layer in plan], dtype=np.int64),
+            shared_by_columns([plan[0].n_in] + [layer.n_out for layer in plan], batch_size))
         self.activations = activation_set(self.layers.acts)
         self.loss_code = loss_code = LOSS_CODES[model.loss]
         self.weighted = weighted = weights is not None

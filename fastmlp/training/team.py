@@ -1,13 +1,13 @@
 """Running the fused kernel on a team of threads: how many, and starting and joining them.
 
 The kernel shares each step out over the members of a team: the batch's rows through the
-forward and backward pass, then the rows of every weight gradient and their update
-(:mod:`fastmlp.backends._team`). A team takes the threads BLAS would have used: as many
-members as BLAS has threads (``fastmlp.threads(n)`` or ``OPENBLAS_NUM_THREADS`` set that),
-no more than the cores the process may run on, each member multiplying on one BLAS thread
-while the team works. Networks whose step is tiny train on one thread, with BLAS's threads:
-there the team's two barriers a step cost what sharing the passes saves (see
-:data:`MIN_TEAM_WORK`).
+forward and backward pass (a wide layer's columns instead, :func:`shared_by_columns`), then
+the rows of every weight gradient and their update (:mod:`fastmlp.backends._team`). A team
+takes the threads BLAS would have used: as many members as BLAS has threads
+(``fastmlp.threads(n)`` or ``OPENBLAS_NUM_THREADS`` set that), no more than the cores the
+process may run on, each member multiplying on one BLAS thread while the team works.
+Networks whose step is tiny train on one thread, with BLAS's threads: there the team's two
+barriers a step cost what sharing the passes saves (see :data:`MIN_TEAM_WORK`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,44 @@ GRAIN = 16
 #: batch 32, 0.61 million, 24.7-25.2 against 27.1-27.7; 64-64-10 at batch 32, 0.15 million,
 #: 8.9-10.5 against 9.2-9.6 (even); 20-16-2 at batch 16, 0.01 million, 6.5-6.7 against 5.2.
 MIN_TEAM_WORK = 500_000
+
+#: Elements of packing a member must save per step for a layer to be shared by columns
+#: (:func:`shared_by_columns`), about three barriers' worth. Measured here (two cores,
+#: 2026-12-05, processes alternating, quiet stretches, Fashion-MNIST at batch 128): on
+#: 784-512-512-10 the first layer by columns (249,000 elements saved) took 1190-1230 ms an
+#: epoch against 1228-1254 by rows; both hidden layers (the second saves 100,000) 1212-1216;
+#: on 784-256-128-10 the first layer (58,000) by columns 389-416 ms against 405-418 by rows.
+MIN_COLUMN_SAVING = 150_000
+
+
+def shared_by_columns(sizes, batch_size):
+    """Per layer, 1 where a team shares the layer's units (the columns of its forward product
+    and of the input gradient it receives) rather than the batch's rows, else 0.
+
+    Sharing rows, each member multiplies its rows by all of ``W``, and BLAS packs all of
+    ``W`` on both: the layer's ``W`` in the forward product, the next layer's in the input
+    gradient. Sharing columns, each packs half of them but all ``batch_size`` rows of the
+    other operand, and the step meets three more times (the layer's input, its output and
+    its gradient are then written by both members). Per member and step that saves
+    ``(n_in + n_next) * (n_out - batch_size) / 2`` elements of packing (``n_next``, the next
+    layer's width; none above the output layer, which stays shared by rows: the loss is per
+    row); columns win above :data:`MIN_COLUMN_SAVING` of them.
+
+    Parameters
+    ----------
+    sizes : sequence of int, shape (L + 1,)
+        The widths, input first.
+    batch_size : int
+
+    Returns
+    -------
+    ndarray of int64, shape (L,)
+    """
+    flags = np.zeros(len(sizes) - 1, dtype=np.int64)
+    for layer in range(len(sizes) - 2):  # not the output layer
+        n_in, n_out, n_next = sizes[layer], sizes[layer + 1], sizes[layer + 2]
+        flags[layer] = (n_in + n_next) * (n_out - batch_size) // 2 >= MIN_COLUMN_SAVING
+    return flags
 
 
 def _cores():

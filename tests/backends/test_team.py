@@ -31,6 +31,17 @@ def test_a_range_narrower_than_a_grain_goes_to_one_member():
     assert [_share(512, member, 2, 16) for member in range(2)] == [(0, 256), (256, 512)]
 
 
+@numba.njit
+def _block(by_cols, r0, r1, rows, cols, member, team, grain):
+    return T.block(by_cols, r0, r1, rows, cols, member, team, grain)
+
+
+def test_a_block_is_the_members_rows_or_its_share_of_every_rows_columns():
+    assert _block(False, 64, 128, 128, 512, 1, 2, 16) == (64, 128, 0, 512)
+    assert [_block(True, 64 * m, 64 * m + 64, 128, 512, m, 2, 16) for m in range(2)] == \
+        [(0, 128, 0, 256), (0, 128, 256, 512)]
+
+
 @numba.njit(nogil=True)
 def _rounds(member, team, sync, slots, seen, rounds):
     """Each round every member writes the round into its slot, meets the others, then reads

@@ -101,9 +101,29 @@ def test_a_failing_member_releases_the_others_and_its_error_is_raised(fail_membe
     assert outcome == ["member failed"] and not _members_alive()
 
 
-def _fit(team, monkeypatch, dropout=0.0, seed=0):
-    """One epoch of a network whose products go through BLAS, on a team of ``team``."""
+def test_a_layer_is_shared_by_columns_where_its_packing_saved_outweighs_the_barriers():
+    assert list(team_module.shared_by_columns([784, 512, 512, 10], 128)) == [1, 0, 0]
+    assert list(team_module.shared_by_columns([784, 256, 128, 10], 128)) == [0, 0, 0]
+    assert list(team_module.shared_by_columns([784, 128, 10], 128)) == [0, 0]
+    # Narrower than the batch: sharing columns would pack more, not less.
+    assert list(team_module.shared_by_columns([4096, 100, 4096, 10], 128)) == [0, 1, 0]
+    # The output layer stays shared by rows, however wide: the loss is per row.
+    assert list(team_module.shared_by_columns([784, 4096], 128)) == [0]
+
+
+def test_a_wide_network_is_fitted_with_its_first_layer_shared_by_columns():
+    model = MLP([784, 512, 512, 10], seed=0)
+    trainer = FusedTrainer(model, np.zeros((256, 784), np.float32), np.zeros(256, np.int64), 128)
+    assert list(trainer.layers.cols) == [1, 0, 0]
+
+
+def _fit(team, monkeypatch, dropout=0.0, seed=0, cols=None):
+    """One epoch of a network whose products go through BLAS, on a team of ``team``, its
+    layers shared by columns where ``cols`` says (else as the rule chooses)."""
     monkeypatch.setattr(fused_module, "team_size", lambda step_work: team)
+    if cols is not None:
+        monkeypatch.setattr(fused_module, "shared_by_columns",
+                            lambda sizes, batch_size: np.array(cols, dtype=np.int64))
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(640, 96)).astype(np.float32)
     y = rng.integers(0, 10, len(X))
@@ -124,6 +144,27 @@ def test_a_team_trains_as_one_thread_does_up_to_rounding(monkeypatch, dropout):
         np.testing.assert_allclose(history["loss"], serial_history["loss"], rtol=1e-5)
         assert history["accuracy"] == pytest.approx(serial_history["accuracy"], abs=2 / 640)
         assert model.optimizer.iterations == serial.optimizer.iterations == 20
+
+
+# Every way of sharing a layer: the first or the middle hidden layer by columns (the
+# products' splits and barriers on either side differ), every layer (the 10-wide output
+# layer then goes to one member: narrower than a grain), and two layers in a row.
+@pytest.mark.parametrize("cols", [(1, 0, 0), (0, 1, 0), (1, 1, 0), (1, 1, 1)])
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_a_team_sharing_columns_trains_as_one_thread_does_up_to_rounding(monkeypatch, cols,
+                                                                        dropout):
+    serial, serial_history = _fit(1, monkeypatch, dropout)
+    for team in (2, 3):
+        model, history = _fit(team, monkeypatch, dropout, cols=cols)
+        np.testing.assert_allclose(model.flat_params, serial.flat_params, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(history["loss"], serial_history["loss"], rtol=1e-5)
+        assert history["accuracy"] == pytest.approx(serial_history["accuracy"], abs=2 / 640)
+
+
+def test_a_team_sharing_columns_repeats_its_bits(monkeypatch):
+    first, _ = _fit(2, monkeypatch, dropout=0.3, cols=(1, 1, 0))
+    again, _ = _fit(2, monkeypatch, dropout=0.3, cols=(1, 1, 0))
+    np.testing.assert_array_equal(first.flat_params, again.flat_params)
 
 
 def test_a_team_repeats_its_bits(monkeypatch):
