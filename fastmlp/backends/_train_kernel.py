@@ -24,11 +24,9 @@ weighted batch's weights (every member adds them all up).
 
 Two barriers a step, whatever the depth: a team sharing each layer's columns met at every
 layer, and on 784-128-10 lost more at its barriers than it gained (measured,
-:mod:`fastmlp.training.team`). Except in a layer wide enough that its columns win
-(``layers.cols``, chosen by :func:`fastmlp.training.team.shared_by_columns`): there each
-member multiplies every row by its share of ``W``'s columns (BLAS then packs half of ``W`` on
-each member, not all of it on both), in the forward product and in the input gradient the
-layer receives, and the members meet before and after each such product.
+:mod:`fastmlp.training.team`); except around a layer wide enough that sharing its columns wins
+(``layers.cols``, :func:`fastmlp.training.team.shared_by_columns`): BLAS then packs half of
+``W`` on each member, in the forward product and in the input gradient the layer receives.
 """
 
 from __future__ import annotations
@@ -58,33 +56,35 @@ from .codes import (
 )
 
 
-def train_batches_for(loss_code, activations, rule, weighted, dropout):
-    """The fused kernel for one loss, set of activations, update rule, weighting and dropout.
+def train_batches_for(loss_code, activations, rule, weighted, dropout, columns=False):
+    """The fused kernel for one loss, set of activations, update rule, weighting, dropout and
+    sharing of columns.
 
     ``loss_code`` and ``rule`` (``OPT_*``) come from :mod:`.codes`, ``activations`` from its
     :func:`~.codes.activation_set`; ``weighted``: the fit has sample weights; ``dropout``: some
-    layer has dropout. These are constants of the compiled kernel, so Numba drops the other
-    losses and update rules, the weighted (or unweighted) arithmetic, dropout when unused, and
-    sigmoid and tanh when absent, before typing them: each costs compile time (cold start,
-    issue 12: about 0.6 s for the rules, 0.45 s for the weighting, 0.1-0.3 s for dropout,
-    measured). The cheap activations stay runtime arguments: each constant multiplies the
-    kernels a process may compile (a test suite, or a user trying several optimizers, compiles
-    each combination). Each kernel is compiled once per process and cached on disk like every
-    kernel (Numba keys the cache on the constants). Rows are always gathered in a given order,
-    storage order included: a second path viewing the rows in place when unshuffled cost 0.3 s
-    of compilation, for a saving (one sequential copy of the rows an epoch) only unshuffled
-    fits would see.
+    layer has dropout; ``columns``: a team may share some layer by columns (``layers.cols``).
+    These are constants of the compiled kernel, so Numba drops the other losses and update
+    rules, the weighted (or unweighted) arithmetic, dropout when unused, sigmoid and tanh when
+    absent, and the column shares when no layer has them, before typing them: each costs
+    compile time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the weighting,
+    0.1-0.3 s for dropout, 0.2-0.45 s for the columns, measured). The cheap activations stay
+    runtime arguments: each constant multiplies the kernels a process may compile (a test
+    suite, or a user trying several optimizers, compiles each combination). Each kernel is
+    compiled once per process and cached on disk like every kernel (Numba keys the cache on
+    the constants). Rows are always gathered in a given order, storage order included: a
+    second path viewing the rows in place when unshuffled cost 0.3 s of compilation, for a
+    saving (one sequential copy of the rows an epoch) only unshuffled fits would see.
     """
     smooth = bool(activations & (SIGMOID_BIT | TANH_BIT))
     return _kernel(int(loss_code), ALL_ACTIVATIONS if smooth else RELU_BIT | LEAKY_RELU_BIT,
-                   int(rule), bool(weighted), bool(dropout))
+                   int(rule), bool(weighted), bool(dropout), bool(columns))
 
 
 # The step is written out in the kernel rather than called as inlined helpers (forward,
 # backward): Numba inlines a function by deep-copying its scope once per block, so each
 # level of nesting copied the steps inlined below it again (0.5 s of a cold start).
 @functools.cache
-def _kernel(loss_code, used, rule, weighted, dropout):
+def _kernel(loss_code, used, rule, weighted, dropout, columns):
     smooth = bool(used & (SIGMOID_BIT | TANH_BIT))
     # A constant, so Numba drops the barrier and its branch when neither is used.
     meet_after_gather = weighted or dropout
@@ -148,8 +148,7 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                             batch.targets[i, j] = data.targets[row, j]
                     if weighted:
                         batch.weights[i] = data.weights[row]
-                labels, targets = batch.labels[:B], batch.targets[:B]
-                weights = batch.weights[:B]
+                labels, targets, weights = batch.labels[:B], batch.targets[:B], batch.weights[:B]
                 wsum = float(B)
                 if meet_after_gather:
                     if dropout and lead:
@@ -167,18 +166,18 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                             T.barrier(sync, size, met)  # every member done reading weights
                             continue
 
-                # Forward, on this member's rows, or all rows of its columns in a layer
-                # shared by columns: per layer z = a_prev @ W, then bias + activation (and
-                # dropout). A layer shared by columns needs every row of the layer below,
-                # and the layer above one needs every column of it: a barrier before each.
+                # Forward, on this member's rows (or every row of its columns, after a barrier):
+                # per layer z = a_prev @ W, then bias + activation (and dropout).
                 a_off = 0
                 for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
                     n_prev, n_out = sizes[l], sizes[l + 1]
-                    by_cols = cols[l] != 0
-                    if by_cols or (l > 0 and cols[l - 1] != 0):
-                        met += 1
-                        T.barrier(sync, size, met)  # the layer below, every row and column
-                    f0, f1, c0, c1 = T.block(by_cols, r0, r1, B, n_out, member, size, grain)
+                    f0, f1, c0, c1 = r0, r1, 0, n_out
+                    if columns:  # a constant: without it, Numba drops the branch
+                        by_cols = cols[l] != 0
+                        if by_cols or (l > 0 and cols[l - 1] != 0):
+                            met += 1
+                            T.barrier(sync, size, met)  # the layer below, every row, column
+                        f0, f1, c0, c1 = T.block(by_cols, r0, r1, B, n_out, member, size, grain)
                     matmul_at(work, a_off + f0 * n_prev, n_prev, False, theta, w_off[l] + c0,
                               n_out, False, work, batch.z_off[l] + f0 * n_out + c0, n_out,
                               f1 - f0, c1 - c0, n_prev)
@@ -194,10 +193,10 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                     a_off = batch.a_off[l]
                     if dropout and drops[l] > 0.0:
                         a_off = batch.o_off[l]
-                        S.apply_dropout_mask(a, S.matrix_at(work, batch.m_off[l], B, n_out),
-                                             S.matrix_at(work, a_off, B, n_out), v0, v1, w0,
-                                             w1)
-                if cols[n_layers - 1] != 0:
+                        o = S.matrix_at(work, a_off, B, n_out)
+                        S.apply_dropout_mask(a, S.matrix_at(work, batch.m_off[l], B, n_out), o,
+                                             v0, v1, w0, w1)
+                if columns and cols[n_layers - 1] != 0:
                     met += 1
                     T.barrier(sync, size, met)  # the loss reads whole rows
 
@@ -211,10 +210,9 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                 else:
                     L.mse(out, targets, d, weights, wsum, weighted, r0, r1, terms)
 
-                # Backward: the activation derivative on the block of d this member wrote
-                # (its rows of the loss's gradient, or its share of the block the product
-                # above wrote), then dx = d @ W.T into the d of the layer below, shared as
-                # that layer's forward product was (its columns are the layer's units).
+                # Backward: the activation derivative on the block of d this member wrote,
+                # then dx = d @ W.T into the d of the layer below, shared as that layer's
+                # forward product was (its columns are the layer's units).
                 d_by_cols = False  # the loss's gradient is shared by rows
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
                     n_prev, n_out = sizes[l], sizes[l + 1]
@@ -222,22 +220,26 @@ def _kernel(loss_code, used, rule, weighted, dropout):
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
                     a = S.matrix_at(work, batch.a_off[l], B, n_out)
                     mask = S.matrix_at(work, batch.m_off[l], B, n_out)
-                    f0, f1, c0, c1 = T.block(d_by_cols, r0, r1, B, n_out, member, size, grain)
+                    f0, f1, c0, c1 = r0, r1, 0, n_out
+                    if columns:
+                        f0, f1, c0, c1 = T.block(d_by_cols, r0, r1, B, n_out, member, size, grain)
                     v0, v1, w0, w1 = S.unsigned(f0, f1, c0, c1)
                     S.activation_grad(d, z, a, acts[l], alphas[l], used, mask,
                                       dropout and drops[l] > 0.0, v0, v1, w0, w1)
                     if l > 0:
-                        below_by_cols = cols[l - 1] != 0
-                        if below_by_cols or d_by_cols:
-                            met += 1
-                            T.barrier(sync, size, met)  # d, every row and column
-                        f0, f1, c0, c1 = T.block(below_by_cols, r0, r1, B, n_prev, member,
-                                                 size, grain)
+                        f0, f1, c0, c1 = r0, r1, 0, n_prev
+                        if columns:
+                            below_by_cols = cols[l - 1] != 0
+                            if below_by_cols or d_by_cols:
+                                met += 1
+                                T.barrier(sync, size, met)  # d, every row and column
+                            f0, f1, c0, c1 = T.block(below_by_cols, r0, r1, B, n_prev, member,
+                                                     size, grain)
+                            d_by_cols = below_by_cols
                         matmul_at(work, batch.d_off[l] + f0 * n_out, n_out, False,
                                   theta, w_off[l] + c0 * n_out, n_out, True,
                                   work, batch.d_off[l - 1] + f0 * n_prev + c0, n_prev,
                                   f1 - f0, c1 - c0, n_out)
-                        d_by_cols = below_by_cols
                 met += 1
                 T.barrier(sync, size, met)  # every row's d and loss terms ready
 

@@ -157,7 +157,7 @@ class FusedTrainer:
                       else np.tile(self._storage_order, (len(lrs), 1)))
         rule, opt_state = self._optimizer_state()
         kernel = K.train_batches_for(self.loss_code, self.activations, rule, self.weighted,
-                                     self.drops)
+                                     self.drops, bool(self.layers.cols.any()))
         # Everything the kernel reads, kept with the generator's state and the team: the
         # call can be replayed, bit for bit, up to any of its updates (undo_step).
         call = _Call(kernel, (self.data, self.layers, self.params, opt_state, self.batch,

@@ -53,6 +53,9 @@ def test_one_kernel_per_update_rule_weighting_and_dropout():
                for rule in (OPT_SGD, OPT_RMSPROP, OPT_ADAM) for weighted in (False, True)
                for dropout in (False, True)}
     assert len(kernels) == 12
+    # The column shares of a wide layer are compiled only into a kernel that may need them.
+    assert K.train_batches_for(CROSS_ENTROPY, activation_set([RELU]), OPT_ADAM, False, False,
+                               columns=True) is not adam
 
 
 # In a fresh process with an empty Numba cache (formulas loaded from a cache would show no
