@@ -38,11 +38,14 @@ GRAIN = 16
 MIN_TEAM_WORK = 500_000
 
 #: Elements of packing a member must save per step for a layer to be shared by columns
-#: (:func:`shared_by_columns`), about three barriers' worth. Measured here (two cores,
-#: 2026-12-05, processes alternating, quiet stretches, Fashion-MNIST at batch 128): on
-#: 784-512-512-10 the first layer by columns (249,000 elements saved) took 1190-1230 ms an
-#: epoch against 1228-1254 by rows; both hidden layers (the second saves 100,000) 1212-1216;
-#: on 784-256-128-10 the first layer (58,000) by columns 389-416 ms against 405-418 by rows.
+#: (:func:`shared_by_columns`), about three barriers' worth (a barrier ~6 us, packing ~0.15 ns
+#: an element, measured here). Measured on 784-512-512-10 (two cores, 2026-12-05, Fashion-MNIST
+#: at batch 128, one process alternating epoch by epoch between the first layer by columns,
+#: 249,000 elements saved, and by rows): the same time in the host's quiet phases (ratios of
+#: paired epochs 0.98-1.01, median 1.00), 4 % less in its slow ones (0.957-0.972), when the
+#: host slows two threads at once (docs/benchmarks.md; ``benchmarks/column_shares.py``). Both
+#: hidden layers (the second saves 100,000), or 784-256-128-10's first (58,000), gained
+#: nothing measurable in processes alternating.
 MIN_COLUMN_SAVING = 150_000
 
 
