@@ -1,12 +1,10 @@
 """The fused training kernel of the Numba path: many batches (or whole epochs) in one call.
 
-The network arrives as a few named tuples of plain arrays (:mod:`._train_args`, built by
-:mod:`fastmlp.training.fused`).
-
-Around each GEMM (BLAS into preallocated storage, :mod:`._blas`) everything is fused:
-bias + activation in one pass, the activation derivative in one pass, softmax cross-entropy
-forward and backward in one pass per row, and each layer's update right after its weight
-gradient, while that is in the cache. Nothing is allocated per step. Every formula comes
+The network arrives as named tuples of plain arrays (:mod:`._train_args`). Around each GEMM
+(BLAS into preallocated storage, :mod:`._blas`) everything is fused: bias + activation in one
+pass, the activation derivative in one pass, softmax cross-entropy forward and backward in
+one pass per row, and each layer's update right after its weight gradient, while that is in
+the cache. Nothing is allocated per step. Every formula comes
 from :mod:`._formulas`, shared with the op kernels, so the numbers are those of the
 layer-by-layer path; the tests compare the two, non-finite inputs included.
 
@@ -22,17 +20,18 @@ barrier ends the step: the next forward pass reads every parameter. Member 0 alo
 dropout masks (the generator is one sequence), behind a barrier of their own, as are a
 weighted batch's weights (every member adds them all up).
 
-Two barriers a step, whatever the depth: a team sharing each layer's columns met at every
-layer, and on 784-128-10 lost more at its barriers than it gained (measured,
-:mod:`fastmlp.training.team`); except around a layer wide enough that sharing its columns wins
-(``layers.cols``, :func:`fastmlp.training.team.shared_by_columns`): BLAS then packs half of
-``W`` on each member, in the forward product and in the input gradient the layer receives.
+Two barriers a step, whatever the depth (a team sharing every layer's columns met at every
+layer, and lost by it on 784-128-10, :mod:`fastmlp.training.team`), and three more around a
+layer wide enough to share by columns (``layers.cols``, chosen in :mod:`fastmlp.training.team`):
+BLAS then packs half of its ``W`` on each member.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+
+import numpy as np
 
 from . import _formulas as F
 from . import _team as T
@@ -137,6 +136,7 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                 start = b * batch_size
                 B = min(batch_size, n - start)
                 r0, r1 = T.share(B, member, size, grain)
+                u0, u1, zero, _ = S.unsigned(r0, r1, 0, 0)  # the passes' bounds, unsigned
                 xb = S.matrix_at(work, 0, B, n_in)
                 for i in range(r0, r1):
                     row = orders[e, start + i]
@@ -172,18 +172,19 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                 for l in range(n_layers):  # noqa: E741 - l is the layer index, as in the maths
                     n_prev, n_out = sizes[l], sizes[l + 1]
                     f0, f1, c0, c1 = r0, r1, 0, n_out
-                    if columns:  # a constant: without it, Numba drops the branch
+                    v0, v1, w0, w1 = u0, u1, zero, np.uint64(n_out)
+                    if columns:  # a constant: without it Numba drops the branch (0.3 s cold)
                         by_cols = cols[l] != 0
                         if by_cols or (l > 0 and cols[l - 1] != 0):
                             met += 1
                             T.barrier(sync, size, met)  # the layer below, every row, column
                         f0, f1, c0, c1 = T.block(by_cols, r0, r1, B, n_out, member, size, grain)
+                        v0, v1, w0, w1 = S.unsigned(f0, f1, c0, c1)
                     matmul_at(work, a_off + f0 * n_prev, n_prev, False, theta, w_off[l] + c0,
                               n_out, False, work, batch.z_off[l] + f0 * n_out + c0, n_out,
                               f1 - f0, c1 - c0, n_prev)
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
                     a = S.matrix_at(work, batch.a_off[l], B, n_out)
-                    v0, v1, w0, w1 = S.unsigned(f0, f1, c0, c1)
                     S.add_bias(z, theta, b_off[l], v0, v1, w0, w1)
                     act = acts[l]
                     if smooth and (act == SIGMOID or act == TANH):
@@ -210,9 +211,8 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                 else:
                     L.mse(out, targets, d, weights, wsum, weighted, r0, r1, terms)
 
-                # Backward: the activation derivative on the block of d this member wrote,
-                # then dx = d @ W.T into the d of the layer below, shared as that layer's
-                # forward product was (its columns are the layer's units).
+                # Backward: the activation derivative on the block of d this member wrote, then
+                # dx = d @ W.T into the d below, shared as that layer's forward product was.
                 d_by_cols = False  # the loss's gradient is shared by rows
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
                     n_prev, n_out = sizes[l], sizes[l + 1]
@@ -220,10 +220,10 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     z = S.matrix_at(work, batch.z_off[l], B, n_out)
                     a = S.matrix_at(work, batch.a_off[l], B, n_out)
                     mask = S.matrix_at(work, batch.m_off[l], B, n_out)
-                    f0, f1, c0, c1 = r0, r1, 0, n_out
+                    v0, v1, w0, w1 = u0, u1, zero, np.uint64(n_out)
                     if columns:
                         f0, f1, c0, c1 = T.block(d_by_cols, r0, r1, B, n_out, member, size, grain)
-                    v0, v1, w0, w1 = S.unsigned(f0, f1, c0, c1)
+                        v0, v1, w0, w1 = S.unsigned(f0, f1, c0, c1)
                     S.activation_grad(d, z, a, acts[l], alphas[l], used, mask,
                                       dropout and drops[l] > 0.0, v0, v1, w0, w1)
                     if l > 0:
