@@ -42,7 +42,7 @@ MIN_TEAM_WORK = 500_000
 #: an element, measured here). Measured on 784-512-512-10 (two cores, 2026-12-05, Fashion-MNIST
 #: at batch 128, one process alternating epoch by epoch between the first layer by columns,
 #: 249,000 elements saved, and by rows): the same time in the host's quiet phases (ratios of
-#: paired epochs 0.98-1.01, median 1.00), 4 % less in its slow ones (0.957-0.972), when the
+#: paired epochs 0.96-1.05, median 0.99-1.00), 3-5 % less in its slow ones (0.950-0.972), when the
 #: host slows two threads at once (docs/benchmarks.md; ``benchmarks/column_shares.py``). Both
 #: hidden layers (the second saves 100,000), or 784-256-128-10's first (58,000), gained
 #: nothing measurable in processes alternating.
