@@ -99,14 +99,15 @@ class FusedTrainer:
         self.n_batches = -(-self.n // batch_size)
         self._storage_order = np.arange(self.n, dtype=np.int64)
         plan, dtype = model.plan, model.dtype
+        sizes = [plan[0].n_in] + [layer.n_out for layer in plan]
         self.layers = A.Layers(
-            np.array([plan[0].n_in] + [layer.n_out for layer in plan], dtype=np.int64),
+            np.array(sizes, dtype=np.int64),
             np.array([ACTIVATION_CODES[layer.activation] for layer in plan], dtype=np.int64),
             np.array([layer.alpha for layer in plan], dtype=np.float64),
             np.array([layer.dropout for layer in plan], dtype=np.float64),
             np.array([layer.w_offset for layer in plan], dtype=np.int64),
             np.array([layer.b_offset for layer in plan], dtype=np.int64),
-            shared_by_columns([plan[0].n_in] + [layer.n_out for layer in plan], batch_size))
+            shared_by_columns(sizes, batch_size))
         self.activations = activation_set(self.layers.acts)
         self.loss_code = loss_code = LOSS_CODES[model.loss]
         self.weighted = weighted = weights is not None
