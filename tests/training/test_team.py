@@ -175,10 +175,15 @@ def test_a_team_repeats_its_bits(monkeypatch):
         {k: v for k, v in again_history.items() if k != "seconds"}
 
 
-def test_a_teams_stop_puts_back_the_last_finite_step(monkeypatch):
+@pytest.mark.parametrize("cols", [None, (1, 1, 0)])
+def test_a_teams_stop_puts_back_the_last_finite_step(monkeypatch, cols):
     """The undo replays the call on the same team: its bits are those of a run that stopped
-    short of the bad update (a huge target in epoch 1's last batch blows the weights up)."""
+    short of the bad update (a huge target in epoch 1's last batch blows the weights up);
+    also with layers shared by columns (float64, MSE, dropout: another compiled kernel)."""
     monkeypatch.setattr(fused_module, "team_size", lambda step_work: 2)
+    if cols is not None:
+        monkeypatch.setattr(fused_module, "shared_by_columns",
+                            lambda sizes, batch_size: np.array(cols, dtype=np.int64))
     rng = np.random.default_rng(4)
     X = rng.normal(size=(192, 96)).astype(np.float32)
     y = rng.normal(size=(192, 12))
