@@ -24,6 +24,7 @@ import fastmlp
 import fastmlp.training.fused as fused
 from fastmlp import MLP, Adam
 from fastmlp.bench.machine import machine_info, machine_lines
+from fastmlp.bench.report import quiet_pairs
 from fastmlp.bench.sizes import parse_size
 
 
@@ -74,12 +75,10 @@ def main(argv=None):
                 print(f"  pair {pair:2d}: columns {a:7.1f}  rows {b:7.1f}  ratio {a / b:.3f}")
     finally:
         fused.shared_by_columns = rule
-    fastest = {name: min(values) for name, values in seconds.items()}
-    quiet, slow = [], []
-    for a, b in zip(seconds["columns"], seconds["rows"]):
-        calm = a <= 1.1 * fastest["columns"] and b <= 1.1 * fastest["rows"]
-        (quiet if calm else slow).append(a / b)
-    ratios = quiet + slow
+    ratios = [a / b for a, b in zip(seconds["columns"], seconds["rows"])]
+    calm = quiet_pairs(seconds["columns"], seconds["rows"])
+    quiet = [ratios[r] for r in calm]
+    slow = [ratio for r, ratio in enumerate(ratios) if r not in calm]
     print(f"columns / rows, pair by pair: median {statistics.median(ratios):.3f} over "
           f"{len(ratios)} pairs")
     for label, group in (("quiet", quiet), ("slower", slow)):

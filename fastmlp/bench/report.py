@@ -64,6 +64,26 @@ def judge(value, bound, runs, at_most=True):
     return "met" if (value <= bound) == at_most else "NOT met"
 
 
+def quiet_pairs(*series, within=1.1):
+    """Indices of the pairs (or tuples) measured in one of the host's quiet phases: every
+    series' value within ``within`` times that series' fastest. A pair one of whose
+    measurements fell in a slow phase measures neither phase.
+
+    Parameters
+    ----------
+    *series : sequence of float, each shape (n_pairs,)
+        Seconds per pair, one sequence per thing timed.
+    within : float
+
+    Returns
+    -------
+    list of int
+    """
+    fastest = [min(values) for values in series]
+    return [r for r, values in enumerate(zip(*series))
+            if all(v <= within * f for v, f in zip(values, fastest))]
+
+
 def add_ratios(rows):
     """Set each row against the same target and size's PyTorch, scikit-learn and loop rows.
 

@@ -39,7 +39,7 @@ from ..training.team import team_size
 from . import peers
 from .epoch_pieces import epoch_operands, piece_runners
 from .machine import load_average, machine_info, machine_lines
-from .report import ROOFLINE_TARGETS, verdicts
+from .report import ROOFLINE_TARGETS, quiet_pairs, verdicts
 from .sizes import parse_size, size_name
 
 GEMM_GROUPS = ("forward", "weight", "input")
@@ -145,14 +145,12 @@ def measure_roofline(size, repeats=5, batch=128, n_train=None, out=None, settle=
     times["gemms"] = [sum(parts) for parts in zip(*(times[f"gemm {g}"] for g in GEMM_GROUPS))]
     median = {name: statistics.median(t) for name, t in times.items()}
     ratio_runs = [e / g for e, g in zip(times["epoch"], times["gemms"])]
-    fastest = {name: min(times[name]) for name in ("epoch", "gemms")}
     step_work = batch * sum(a * b for a, b in zip(sizes, sizes[1:]))
     return {"size": size_name(sizes), "rows": n, "source": source, "batch": batch,
             "team": team_size(step_work),
             "steps": -(-n // batch), "times": times, "median": median,
             "ratio": statistics.median(ratio_runs), "ratio_runs": ratio_runs,
-            "quiet": [r for r in range(len(ratio_runs))
-                      if all(times[name][r] <= 1.1 * fastest[name] for name in fastest)]}
+            "quiet": quiet_pairs(times["epoch"], times["gemms"])}
 
 
 def _spread(runs):

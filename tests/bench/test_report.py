@@ -130,3 +130,11 @@ def test_t3_t4_t5_t6_lines():
     assert lines[2] == "T5: warm start-up adds 0.550 s (<= 2) met"
     assert lines[3] == "T5: a cold cache adds 10.950 s more than a warm one (<= 4) NOT met"
     assert lines[4] == "T6: 784-128-10: 40.0 GFLOP/s = 0.30 of the large GEMM"
+
+
+def test_quiet_pairs_are_those_with_every_measurement_near_its_fastest():
+    epochs, gemms = [1.0, 1.05, 1.0, 1.6], [2.0, 2.1, 3.0, 2.0]
+    # Pair 2's GEMMs and pair 3's epoch fell in a slow phase; 1.05 and 2.1 are within 10 %.
+    assert report.quiet_pairs(epochs, gemms) == [0, 1]
+    assert report.quiet_pairs(epochs, gemms, within=1.01) == [0]
+    assert report.quiet_pairs(epochs) == [0, 1, 2]
