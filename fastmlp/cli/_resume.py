@@ -4,7 +4,7 @@ go on as the command asks (its inputs, epochs left, learning rate left)."""
 from __future__ import annotations
 
 from ._errors import CLIError, UsageError
-from ._recipes import FAST_RECIPES
+from ._recipes import PIXELS_RECIPES
 
 #: Flags that describe the network or the optimizer: with --resume, the checkpoint does.
 FROM_CHECKPOINT = ("layers", "activation", "dropout", "optimizer", "lr", "momentum",
@@ -19,13 +19,13 @@ def check_flags(args):
         raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
                          f"network and optimizer come from the checkpoint")
     if args.recipe != "default":
-        fast = FAST_RECIPES["fashion-mnist"]
+        pixels = PIXELS_RECIPES["fashion-mnist"]
         raise UsageError(f"--recipe cannot be combined with --resume; give --components, "
                          f"--epochs, --batch-size and --validation-split as the interrupted "
                          f"run had them, if they differ from the dataset's default recipe "
-                         f"(the images' fast recipe: --components {fast.components} "
-                         f"--epochs {fast.epochs} --batch-size {fast.batch_size} "
-                         f"--validation-split {fast.validation_split:g})")
+                         f"(the images' pixels recipe: --components {pixels.components} "
+                         f"--epochs {pixels.epochs} --batch-size {pixels.batch_size} "
+                         f"--validation-split {pixels.validation_split:g})")
 
 
 def continue_from(model, args, recipe, dataset):

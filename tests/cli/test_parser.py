@@ -23,7 +23,8 @@ def test_every_command_has_help(capsys, command):
 def test_train_help_states_the_fashion_mnist_recipe(capsys):
     _, out, _ = run(capsys, "train", "--help")
     assert "the Fashion-MNIST one is" in out
-    assert "--layers 256,128" in out
+    assert "--layers 384,128" in out and "--components 160 --validation-split 0" in out
+    assert "'pixels' (the former default" in " ".join(out.split())
 
 
 def test_version(capsys):

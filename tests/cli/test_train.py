@@ -127,7 +127,8 @@ def test_fashion_mnist_one_epoch_of_784_128_10_reaches_80_percent(capsys):
     if locate("fashion-mnist")[0] is None:
         pytest.skip("Fashion-MNIST is not on this machine (apt-get install "
                     "dataset-fashion-mnist, or put it in $FASTMLP_DATA/fashion-mnist/)")
-    code, out, err = run(capsys, "train", "--dataset", "fashion-mnist", "--layers", "128",
+    code, out, err = run(capsys, "train", "--dataset", "fashion-mnist", "--recipe", "pixels",
+                         "--layers", "128",
                          "--optimizer", "adam", "--weight-decay", "0", "--epochs", "1",
                          "--validation-split", "0", "--no-download", "--no-progress")
     assert code == 0, err

@@ -94,9 +94,9 @@ def test_a_recipe_does_not_go_with_resume_and_the_error_says_what_to_give(capsys
     assert code == 2
     assert ("--recipe cannot be combined with --resume; give --components, --epochs, "
             "--batch-size and --validation-split as the interrupted run had them") in err
-    # The fast recipe projects the pixels and trains on every row: what a resumed run needs.
-    assert ("(the images' fast recipe: --components 160 --epochs 12 --batch-size 256 "
-            "--validation-split 0)") in err
+    # The pixels recipe trains on the pixels and holds a tenth out: what a resumed run needs.
+    assert ("(the images' pixels recipe: --components 0 --epochs 20 --batch-size 128 "
+            "--validation-split 0.1)") in err
 
 
 @pytest.fixture(scope="module")
