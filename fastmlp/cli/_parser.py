@@ -177,7 +177,7 @@ def build_parser(prog="fastmlp"):
     train.add_argument("--validation-split", type=_fraction, metavar="F",
                        help="fraction of the training data held out for val_loss / "
                             "val_accuracy each epoch (0 = none; default: the recipe's, "
-                            "0.1, or 0 for --recipe fast)")
+                            "0 for the image datasets' default, 0.1 for the others)")
     train.add_argument("--components", type=_non_negative_int, metavar="K",
                        help="project the features onto their K leading principal components "
                             "once, train the layers after that on the projection, and put it "

@@ -46,8 +46,8 @@ def continue_from(model, args, recipe, dataset):
         # A --components run checkpoints the layers after its projection.
         raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} inputs "
                        f"and {dataset.title} has {dataset.n_features} features; if the run "
-                       f"projected them (--components, --recipe fast), give --components "
-                       f"{model.n_inputs}")
+                       f"projected them (--components; the image datasets' default recipe "
+                       f"does), give --components {model.n_inputs}")
     if (model.n_inputs, model.n_outputs) != (recipe.components or dataset.n_features,
                                              dataset.n_classes):
         raise CLIError(f"--resume {args.resume}: the network takes {model.n_inputs} features "

@@ -139,7 +139,8 @@ def test_evaluating_a_projected_checkpoint_says_what_it_holds(capsys, projected_
 
 @pytest.mark.parametrize(("flags", "message"), [
     ((), "the network takes 16 inputs and digits (8x8, shipped) has 64 features; if the run "
-         "projected them (--components, --recipe fast), give --components 16"),
+         "projected them (--components; the image datasets' default recipe does), give "
+         "--components 16"),
     (("--components", "12"), "the network takes 16 inputs, but --components 12 gives 12; give "
                              "the --components of the interrupted run"),
 ])
