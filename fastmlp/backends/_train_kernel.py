@@ -134,7 +134,9 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     return -1, -1, 0.0
                 # The batch: each member gathers its rows, in the epoch's order.
                 start = b * batch_size
-                B = min(batch_size, n - start)
+                B = n - start  # the batch, or the epoch's last rows (min() compiles)
+                if batch_size < B:
+                    B = batch_size
                 r0, r1 = T.share(B, member, size, grain)
                 u0, u1, zero, _ = S.unsigned(r0, r1, 0, 0)  # the passes' bounds, unsigned
                 xb = S.matrix_at(work, 0, B, n_in)
@@ -267,13 +269,7 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     below = 0
                     if l > 0:
                         below = batch.o_off[l - 1]
-                    # Rows in multiples of the fewest whose parameters fill whole grains
-                    # (one row of a 512-wide layer, eight of a 10-wide one): no cache line
-                    # written by two members, and halves as even as can be (784 rows shared
-                    # in multiples of 16 gave one member 4 % more of the largest product).
-                    # The grain is a power of two, so that is grain over the largest power
-                    # of two dividing n_out, capped at grain (math.gcd: 0.2 s of cold start).
-                    i0, i1 = T.share(n_prev, member, size, grain // min(n_out & -n_out, grain))
+                    i0, i1 = T.share(n_prev, member, size, T.rows_grain(n_out, grain))
                     matmul_at(work, below + i0, n_prev, True, work, batch.d_off[l], n_out, False,
                               grad, w_off[l] + i0 * n_out, n_out, i1 - i0, n_out, B)
                     begin, end = w_off[l] + i0 * n_out, w_off[l] + i1 * n_out

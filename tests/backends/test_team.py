@@ -26,6 +26,19 @@ def test_the_shares_cover_the_range_once_in_order_on_grain_boundaries(n, team, g
     assert min(sizes) >= 0 and max(sizes) - min(sizes) <= max(1, grain)
 
 
+@numba.njit
+def _rows_grain(n_out, grain):
+    return T.rows_grain(n_out, grain)
+
+
+@pytest.mark.parametrize(("n_out", "rows"), [(512, 1), (128, 1), (784, 1), (10, 8), (12, 4),
+                                             (1, 16), (24, 2)])
+def test_rows_of_a_weight_gradient_are_shared_in_whole_grains(n_out, rows):
+    assert _rows_grain(n_out, 16) == rows
+    assert rows * n_out % 16 == 0  # the fewest rows that fill whole 16-element grains
+    assert all(r * n_out % 16 for r in range(1, rows))
+
+
 def test_a_range_narrower_than_a_grain_goes_to_one_member():
     assert [_share(10, member, 2, 16) for member in range(2)] == [(0, 0), (0, 10)]
     assert [_share(512, member, 2, 16) for member in range(2)] == [(0, 256), (256, 512)]
