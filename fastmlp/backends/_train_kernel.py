@@ -40,14 +40,11 @@ from . import _train_steps as S
 from ._blas import matmul_at
 from ._jit import jit
 from .codes import (
-    ALL_ACTIVATIONS,
     BINARY_CROSS_ENTROPY,
     CROSS_ENTROPY,
     IDENTITY,
-    LEAKY_RELU_BIT,
     OPT_RMSPROP,
     OPT_SGD,
-    RELU_BIT,
     SIGMOID,
     SIGMOID_BIT,
     TANH,
@@ -63,20 +60,20 @@ def train_batches_for(loss_code, activations, rule, weighted, dropout, columns=F
     :func:`~.codes.activation_set`; ``weighted``: the fit has sample weights; ``dropout``: some
     layer has dropout; ``columns``: a team may share some layer by columns (``layers.cols``).
     These are constants of the compiled kernel, so Numba drops the other losses and update
-    rules, the weighted (or unweighted) arithmetic, dropout when unused, sigmoid and tanh when
-    absent, and the column shares when no layer has them, before typing them: each costs
-    compile time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the weighting,
-    0.1-0.3 s for dropout, 0.2-0.45 s for the columns, measured). The cheap activations stay
-    runtime arguments: each constant multiplies the kernels a process may compile (a test
-    suite, or a user trying several optimizers, compiles each combination). Each kernel is
-    compiled once per process and cached on disk like every kernel (Numba keys the cache on
-    the constants). Rows are always gathered in a given order, storage order included: a
-    second path viewing the rows in place when unshuffled cost 0.3 s of compilation, for a
-    saving (one sequential copy of the rows an epoch) only unshuffled fits would see.
+    rules, the weighted (or unweighted) arithmetic, dropout when unused, the activations the
+    network does not have, and the column shares when no layer has them, before typing them:
+    each costs compile time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the
+    weighting, 0.1-0.3 s for dropout, 0.2-0.45 s for the columns, 0.15 s for leaky ReLU's
+    loops beside ReLU's, measured). Each constant multiplies the kernels a process may compile
+    (a test suite, or a user trying several optimizers, compiles each combination); a network
+    has one or two activations, and each kernel is compiled once per process and cached on
+    disk like every kernel (Numba keys the cache on the constants). Rows are always gathered
+    in a given order, storage order included: a second path viewing the rows in place when
+    unshuffled cost 0.3 s of compilation, for a saving (one sequential copy of the rows an
+    epoch) only unshuffled fits would see.
     """
-    smooth = bool(activations & (SIGMOID_BIT | TANH_BIT))
-    return _kernel(int(loss_code), ALL_ACTIVATIONS if smooth else RELU_BIT | LEAKY_RELU_BIT,
-                   int(rule), bool(weighted), bool(dropout), bool(columns))
+    return _kernel(int(loss_code), int(activations), int(rule), bool(weighted), bool(dropout),
+                   bool(columns))
 
 
 # The step is written out in the kernel rather than called as inlined helpers (forward,
@@ -190,9 +187,9 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     S.add_bias(z, theta, b_off[l], v0, v1, w0, w1)
                     act = acts[l]
                     if smooth and (act == SIGMOID or act == TANH):
-                        S.smooth_activation(z, a, act, v0, v1, w0, w1)
+                        S.smooth_activation(z, a, act, used, v0, v1, w0, w1)
                     elif act != IDENTITY:  # identity: a is z itself
-                        S.relu_activation(z, a, act, alphas[l], v0, v1, w0, w1)
+                        S.relu_activation(z, a, act, alphas[l], used, v0, v1, w0, w1)
                     a_off = batch.a_off[l]
                     if dropout and drops[l] > 0.0:
                         a_off = batch.o_off[l]

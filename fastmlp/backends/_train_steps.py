@@ -24,7 +24,16 @@ from numba.np.arrayobj import populate_array
 from . import _formulas as F
 from ._jit import jit_inline
 from ._scalar_math import tanh
-from .codes import RELU, SIGMOID
+from .codes import (
+    LEAKY_RELU,
+    LEAKY_RELU_BIT,
+    RELU,
+    RELU_BIT,
+    SIGMOID,
+    SIGMOID_BIT,
+    TANH,
+    TANH_BIT,
+)
 
 #: Layout of the float64 ``hyper`` vector of optimizer settings.
 (H_MOMENTUM, H_NESTEROV, H_DECAY1, H_DECAY2, H_EPS, H_WEIGHT_DECAY, H_DECOUPLED,
@@ -95,18 +104,20 @@ def add_bias(z, theta, b_off, r0, r1, c0, c1):
 
 
 @jit_inline
-def relu_activation(z, a, act, alpha, r0, r1, c0, c1):
+def relu_activation(z, a, act, alpha, used, r0, r1, c0, c1):
     """``a = act(z)`` for ReLU or leaky ReLU (``act``, slope ``alpha``).
 
     The activations come in two functions, ReLU's family and the smooth ones, so a kernel
     whose network has no sigmoid or tanh inlines only this one (inlining copies a whole body:
     a cold start's cost). One loop per activation, with its code a constant, so the branch
-    sits outside the inner loop (which then vectorises)."""
-    if act == RELU:
+    sits outside the inner loop (which then vectorises); ``used`` (the kernel's constant set
+    of activations, :func:`.codes.activation_set`) drops the loop of an activation the
+    network does not have."""
+    if used & RELU_BIT and act == RELU:
         for i in range(r0, r1):
             for j in range(c0, c1):
                 a[i, j] = F.relu(z[i, j])
-    else:
+    elif used & LEAKY_RELU_BIT and act == LEAKY_RELU:
         slope = z.dtype.type(alpha)
         for i in range(r0, r1):
             for j in range(c0, c1):
@@ -114,13 +125,14 @@ def relu_activation(z, a, act, alpha, r0, r1, c0, c1):
 
 
 @jit_inline
-def smooth_activation(z, a, act, r0, r1, c0, c1):
-    """``a = act(z)`` for sigmoid or tanh (``act``); each inlined ``exp``/``tanh`` once."""
-    if act == SIGMOID:
+def smooth_activation(z, a, act, used, r0, r1, c0, c1):
+    """``a = act(z)`` for sigmoid or tanh (``act``); each inlined ``exp``/``tanh`` once, and
+    only if ``used`` holds it (as :func:`relu_activation`)."""
+    if used & SIGMOID_BIT and act == SIGMOID:
         for i in range(r0, r1):
             for j in range(c0, c1):
                 a[i, j] = F.sigmoid(z[i, j])
-    else:
+    elif used & TANH_BIT and act == TANH:
         for i in range(r0, r1):
             for j in range(c0, c1):
                 a[i, j] = tanh(z[i, j])
@@ -184,7 +196,9 @@ def bias_grad(d, grad, b_off):
 #
 # Each updates the parameters ``[begin, end)`` (a member's share, :mod:`._team`) with the
 # reference ops' formulas. Weight decay skips the elements where ``opt.decayed`` is 0
-# (biases), unless the rule decays every parameter (``hyper[H_DECAY_BIASES]``). Nothing is
+# (biases), unless the rule decays every parameter (``hyper[H_DECAY_BIASES]``); the flags
+# combine with ``&``/``|``, not ``and``/``or``, whose short circuits gave each element's
+# loop body branches of its own for Numba to type and lower (a cold start's cost). Nothing is
 # kept for an undo here: copying the previous values every step cost a tenth of the wide
 # net's epoch (issue 12); the kernel keeps them once per call instead (:func:`keep_share`).
 #
@@ -224,7 +238,7 @@ def sgd_step(params, opt, lr, begin, end):
     momentum, nesterov = dt(hyper[H_MOMENTUM]), hyper[H_NESTEROV] != 0.0
     use_momentum = hyper[H_MOMENTUM] != 0.0
     for i in range(np.uint64(begin), np.uint64(end)):  # unsigned: vectorises (above)
-        decay = use_wd and (every or decayed[i] != 0)
+        decay = use_wd & (every | (decayed[i] != 0))
         theta[i], s1[i] = F.sgd_element(theta[i], grad[i], s1[i], lr_, momentum, nesterov, wd,
                                         decay, use_momentum)
 
@@ -240,7 +254,7 @@ def rmsprop_step(params, opt, lr, begin, end):
     rho, c = dt(hyper[H_DECAY1]), dt(1.0 - hyper[H_DECAY1])
     eps = dt(hyper[H_EPS])
     for i in range(np.uint64(begin), np.uint64(end)):
-        decay = use_wd and (every or decayed[i] != 0)
+        decay = use_wd & (every | (decayed[i] != 0))
         theta[i], s1[i] = F.rmsprop_element(theta[i], grad[i], s1[i], lr_, rho, c, eps, wd,
                                             decay)
 
@@ -262,7 +276,7 @@ def adam_step(params, opt, lr, step, begin, end):
     step_size = dt(lr / (1.0 - math.pow(hyper[H_DECAY1], float(step))))
     bc2_sqrt = dt(math.sqrt(1.0 - math.pow(hyper[H_DECAY2], float(step))))
     for i in range(np.uint64(begin), np.uint64(end)):
-        decay = use_wd and (every or decayed[i] != 0)
+        decay = use_wd & (every | (decayed[i] != 0))
         theta[i], s1[i], s2[i] = F.adam_element(
             theta[i], grad[i], s1[i], s2[i], beta1, c1, beta2, c2, step_size, bc2_sqrt, eps,
-            wd, decay and not decoupled, shrink, decay and decoupled)
+            wd, decay & (not decoupled), shrink, decay & decoupled)

@@ -1,4 +1,4 @@
-"""The fused kernel is compiled per loss, kind of activation, update rule and weighting, and
+"""The fused kernel is compiled per loss, set of activations, update rule and weighting, and
 holds nothing else."""
 
 import json
@@ -33,15 +33,15 @@ def _kernel(loss, activations, rule=OPT_ADAM, weighted=False, dropout=False):
     return K.train_batches_for(loss, activation_set(activations), rule, weighted, dropout)
 
 
-def test_one_kernel_per_loss_and_per_kind_of_activation():
+def test_one_kernel_per_loss_and_per_set_of_activations():
     relu = _kernel(CROSS_ENTROPY, [RELU, IDENTITY])
-    # ReLU, leaky ReLU and identity are cheap to compile: they share a kernel...
-    assert _kernel(CROSS_ENTROPY, [LEAKY_RELU]) is relu
-    assert _kernel(CROSS_ENTROPY, [IDENTITY]) is relu
-    # ...and sigmoid or tanh get the kernel that has every activation.
-    smooth = _kernel(CROSS_ENTROPY, [TANH])
-    assert smooth is not relu
-    assert _kernel(CROSS_ENTROPY, [SIGMOID, RELU]) is smooth
+    # A kernel holds exactly the network's activations (identity is none)...
+    assert _kernel(CROSS_ENTROPY, [RELU]) is relu
+    assert _kernel(CROSS_ENTROPY, [SIGMOID, RELU]) is _kernel(CROSS_ENTROPY, [RELU, SIGMOID])
+    # ...so every other set has a kernel of its own.
+    sets = ([LEAKY_RELU], [IDENTITY], [RELU, LEAKY_RELU], [TANH], [SIGMOID], [SIGMOID, RELU])
+    kernels = [relu] + [_kernel(CROSS_ENTROPY, codes) for codes in sets]
+    assert len({id(kernel) for kernel in kernels}) == len(sets) + 1
     assert _kernel(MSE, [RELU]) is not relu
     assert _kernel(BINARY_CROSS_ENTROPY, [RELU]) is not _kernel(MSE, [RELU])
 

@@ -109,6 +109,30 @@ def test_fused_and_layerwise_train_to_the_same_bits(monkeypatch, team, activatio
     assert runs[0][2].iterations == 3 * 5  # 37 rows in batches of 8: 5 steps per epoch
 
 
+#: Networks mixing activations: the kernel compiles exactly the set a network has, and
+#: each layer must still take its own.
+MIXED = {
+    "relu-leaky-identity": lambda: [Dense(6, 8), ReLU(), Dense(8, 7), LeakyReLU(0.2),
+                                    Dense(7, 5), Dense(5, 3)],
+    "leaky-sigmoid-tanh": lambda: [Dense(6, 8), LeakyReLU(0.1), Dense(8, 7), Sigmoid(),
+                                   Dense(7, 5), Tanh(), Dense(5, 3)],
+    "tanh-relu": lambda: [Dense(6, 8), Tanh(), Dense(8, 5), ReLU(), Dense(5, 3)],
+}
+
+
+@pytest.mark.parametrize("layers", list(MIXED))
+def test_networks_mixing_activations_train_to_the_same_bits(monkeypatch, team, layers):
+    X, y = _data("cross_entropy")
+
+    def build():
+        return Sequential(MIXED[layers](), seed=5)
+
+    runs = [_train(monkeypatch, fused, build, X, y, Adam(1e-2), epochs=2, batch_size=8)
+            for fused in (True, False)]
+    _assert_same(*runs)
+    assert runs[0][2].iterations == 2 * 5
+
+
 #: Ways a non-finite value enters training (fit refuses non-finite inputs): a NaN or inf
 #: weight, or finite inputs so large that the first layer overflows, in the first step or a
 #: later one.
