@@ -15,7 +15,6 @@ ACTIVATION_CODES = {"identity": IDENTITY, "relu": RELU, "leaky_relu": LEAKY_RELU
 #: network can hold the set as a constant and leave out the activations the network lacks.
 RELU_BIT, LEAKY_RELU_BIT, SIGMOID_BIT, TANH_BIT = (1 << c for c in (RELU, LEAKY_RELU, SIGMOID,
                                                                       TANH))
-ALL_ACTIVATIONS = RELU_BIT | LEAKY_RELU_BIT | SIGMOID_BIT | TANH_BIT
 
 
 def activation_set(codes):
