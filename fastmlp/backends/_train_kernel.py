@@ -37,6 +37,7 @@ from . import _formulas as F
 from . import _team as T
 from . import _train_losses as L
 from . import _train_steps as S
+from . import _views as V
 from ._blas import matmul_at
 from ._jit import jit
 from .codes import (
@@ -117,6 +118,8 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
         sizes, acts, alphas, drops, w_off, b_off, cols = layers
         theta, grad, _ = params
         work, terms = batch.work, batch.terms
+        # Whole vectors: the losses read the batch's rows only (slicing them cost compile time).
+        labels, targets, weights = batch.labels, batch.targets, batch.weights
         member, size, grain, sync = team.member, team.size, team.grain, team.sync
         lead = member == 0
         n_in = sizes[0]
@@ -136,10 +139,10 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     B = batch_size
                 r0, r1 = T.share(B, member, size, grain)
                 u0, u1, zero, _ = S.unsigned(r0, r1, 0, 0)  # the passes' bounds, unsigned
-                xb = S.matrix_at(work, 0, B, n_in)
+                xb = V.matrix_at(work, 0, B, n_in)
                 for i in range(r0, r1):
                     row = orders[e, start + i]
-                    S.copy_row(X[row * n_in:(row + 1) * n_in], xb[i])  # converts pixels too
+                    S.copy_row(V.vector_at(X, row * n_in, n_in), xb[i])  # converts pixels too
                     if loss_code == CROSS_ENTROPY:
                         batch.labels[i] = data.labels[row]
                     else:
@@ -147,19 +150,18 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                             batch.targets[i, j] = data.targets[row, j]
                     if weighted:
                         batch.weights[i] = data.weights[row]
-                labels, targets, weights = batch.labels[:B], batch.targets[:B], batch.weights[:B]
                 wsum = float(B)
                 if meet_after_gather:
                     if dropout and lead:
                         for l in range(n_layers):  # noqa: E741 - l is the layer index
                             if drops[l] > 0.0:
                                 S.draw_dropout_mask(
-                                    S.matrix_at(work, batch.m_off[l], B, sizes[l + 1]),
+                                    V.matrix_at(work, batch.m_off[l], B, sizes[l + 1]),
                                     drops[l], rng)
                     met += 1
                     T.barrier(sync, size, met)  # every weight gathered, every mask drawn
                     if weighted:
-                        wsum = F.weight_sum(weights)
+                        wsum = F.weight_sum(V.vector_at(weights, 0, B))
                         if wsum == 0.0:  # nothing to learn from: no loss, no update
                             met += 1
                             T.barrier(sync, size, met)  # every member done reading weights
@@ -182,8 +184,8 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     matmul_at(work, a_off + f0 * n_prev, n_prev, False, theta, w_off[l] + c0,
                               n_out, False, work, batch.z_off[l] + f0 * n_out + c0, n_out,
                               f1 - f0, c1 - c0, n_prev)
-                    z = S.matrix_at(work, batch.z_off[l], B, n_out)
-                    a = S.matrix_at(work, batch.a_off[l], B, n_out)
+                    z = V.matrix_at(work, batch.z_off[l], B, n_out)
+                    a = V.matrix_at(work, batch.a_off[l], B, n_out)
                     S.add_bias(z, theta, b_off[l], v0, v1, w0, w1)
                     act = acts[l]
                     if smooth and (act == SIGMOID or act == TANH):
@@ -193,16 +195,16 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     a_off = batch.a_off[l]
                     if dropout and drops[l] > 0.0:
                         a_off = batch.o_off[l]
-                        o = S.matrix_at(work, a_off, B, n_out)
-                        S.apply_dropout_mask(a, S.matrix_at(work, batch.m_off[l], B, n_out), o,
+                        o = V.matrix_at(work, a_off, B, n_out)
+                        S.apply_dropout_mask(a, V.matrix_at(work, batch.m_off[l], B, n_out), o,
                                              v0, v1, w0, w1)
                 if columns and cols[n_layers - 1] != 0:
                     met += 1
                     T.barrier(sync, size, met)  # the loss reads whole rows
 
                 # The loss's terms on these rows, and its gradient into the last layer's d.
-                out = S.matrix_at(work, a_off, B, k)
-                d = S.matrix_at(work, batch.d_off[n_layers - 1], B, k)
+                out = V.matrix_at(work, a_off, B, k)
+                d = V.matrix_at(work, batch.d_off[n_layers - 1], B, k)
                 if loss_code == CROSS_ENTROPY:
                     L.xent(out, labels, d, weights, wsum, weighted, r0, r1, terms, batch.hits)
                 elif loss_code == BINARY_CROSS_ENTROPY:
@@ -215,10 +217,10 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                 d_by_cols = False  # the loss's gradient is shared by rows
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
                     n_prev, n_out = sizes[l], sizes[l + 1]
-                    d = S.matrix_at(work, batch.d_off[l], B, n_out)
-                    z = S.matrix_at(work, batch.z_off[l], B, n_out)
-                    a = S.matrix_at(work, batch.a_off[l], B, n_out)
-                    mask = S.matrix_at(work, batch.m_off[l], B, n_out)
+                    d = V.matrix_at(work, batch.d_off[l], B, n_out)
+                    z = V.matrix_at(work, batch.z_off[l], B, n_out)
+                    a = V.matrix_at(work, batch.a_off[l], B, n_out)
+                    mask = V.matrix_at(work, batch.m_off[l], B, n_out)
                     v0, v1, w0, w1 = u0, u1, zero, np.uint64(n_out)
                     if columns:
                         f0, f1, c0, c1 = T.block(d_by_cols, r0, r1, B, n_out, member, size, grain)
@@ -271,7 +273,7 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                               grad, w_off[l] + i0 * n_out, n_out, i1 - i0, n_out, B)
                     begin, end = w_off[l] + i0 * n_out, w_off[l] + i1 * n_out
                     if member == size - 1 and b_off[l] >= 0:
-                        S.bias_grad(S.matrix_at(work, batch.d_off[l], B, n_out), grad, b_off[l])
+                        S.bias_grad(V.matrix_at(work, batch.d_off[l], B, n_out), grad, b_off[l])
                         end = b_off[l] + n_out
                     if first:
                         S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,

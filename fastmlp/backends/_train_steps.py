@@ -16,14 +16,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import types
-from numba.core.imputils import impl_ret_borrowed
-from numba.extending import intrinsic
-from numba.np.arrayobj import populate_array
 
 from . import _formulas as F
 from ._jit import jit_inline
 from ._scalar_math import tanh
+from ._views import vector_at
 from .codes import (
     LEAKY_RELU,
     LEAKY_RELU_BIT,
@@ -39,32 +36,6 @@ from .codes import (
 (H_MOMENTUM, H_NESTEROV, H_DECAY1, H_DECAY2, H_EPS, H_WEIGHT_DECAY, H_DECOUPLED,
  H_DECAY_BIASES) = range(8)
 N_HYPER = 8
-
-
-@intrinsic
-def matrix_at(typingctx, flat, offset, rows, cols):
-    """The ``(rows, cols)`` matrix stored in ``flat`` from ``offset`` on, as a view.
-
-    Built directly (data pointer, shape, strides), not as ``flat[offset:...].reshape(...)``:
-    Numba's reshape compiles on its own, 0.2 s of a cold start. An intrinsic types its
-    integer arguments as plain integers, so a constant offset (the gathered batch sits at 0)
-    compiles no second specialisation. The view shares ``flat``'s memory and keeps it alive.
-    """
-    if not (isinstance(flat, types.Array) and flat.ndim == 1 and flat.layout == "C"):
-        return None
-    matrix = flat.copy(ndim=2, layout="C")
-
-    def codegen(context, builder, signature, args):
-        source = context.make_array(flat)(context, builder, args[0])
-        view = context.make_array(matrix)(context, builder)
-        start, n_rows, n_cols = (context.cast(builder, value, kind, types.intp) for value, kind
-                                 in zip(args[1:], signature.args[1:]))
-        populate_array(view, data=builder.gep(source.data, [start]), shape=(n_rows, n_cols),
-                       strides=(builder.mul(n_cols, source.itemsize), source.itemsize),
-                       itemsize=source.itemsize, meminfo=source.meminfo, parent=source.parent)
-        return impl_ret_borrowed(context, builder, matrix, view._getvalue())
-
-    return matrix(flat, offset, rows, cols), codegen
 
 
 @jit_inline
@@ -97,7 +68,7 @@ def unsigned(r0, r1, c0, c1):
 @jit_inline
 def add_bias(z, theta, b_off, r0, r1, c0, c1):
     if b_off >= 0:
-        b = theta[b_off:b_off + z.shape[1]]  # a view: b[j] vectorises, theta[b_off + j] did not
+        b = vector_at(theta, b_off, z.shape[1])  # a view: b[j] vectorises, theta[b_off + j] did not
         for i in range(r0, r1):
             for j in range(c0, c1):
                 z[i, j] += b[j]
@@ -182,7 +153,7 @@ def bias_grad(d, grad, b_off):
     """The bias's gradient ``grad[b_off:b_off + m]``: the column sums of ``d (B, m)``, each
     over the rows in order (the reference's order)."""
     # A view: db[j] vectorises, grad[b_off + j] paid a wrap-around check per element.
-    db = grad[b_off:b_off + d.shape[1]]
+    db = vector_at(grad, b_off, d.shape[1])
     for j in range(d.shape[1]):
         db[j] = 0
     for i in range(d.shape[0]):
