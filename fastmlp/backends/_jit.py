@@ -21,9 +21,17 @@ jit_parallel = numba.njit(parallel=True, **JIT_OPTIONS)
 #: ``@jit_inline`` is inlined into its callers by Numba itself.
 jit_inline = numba.njit(inline="always", **JIT_OPTIONS)
 
+#: Compiled code only calls these: no wrappers to call them from Python (a CPython and a C
+#: wrapper are built for every jitted function otherwise, 15-30 ms each on a cold start).
+INTERNAL = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+
+#: ``@jit_internal`` compiles a kernel's helper that kernels call but Python never does.
+jit_internal = numba.njit(**INTERNAL, **JIT_OPTIONS)
+
 #: A formula's options (the ``_*_formulas`` modules): a kernel's numerics, without a cache or
-#: ``nogil`` of its own, since a formula is compiled into, and cached with, each kernel calling it.
-FORMULA_OPTIONS = {k: JIT_OPTIONS[k] for k in ("fastmath", "error_model")}
+#: ``nogil`` of its own, since a formula is compiled into, and cached with, each kernel calling
+#: it; and internal, as only kernels call formulas.
+FORMULA_OPTIONS = {**{k: JIT_OPTIONS[k] for k in ("fastmath", "error_model")}, **INTERNAL}
 
 #: ``@formula`` compiles a formula once per float type, left for LLVM to inline into the
 #: caller's loop (Numba-level inlining retypes it at every call site: a slower cold start).

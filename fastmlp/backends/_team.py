@@ -28,7 +28,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._jit import jit, jit_inline
+from ._jit import jit_inline, jit_internal
 
 #: Spins before a waiting member starts yielding its core.
 SPINS_BEFORE_YIELD = 200
@@ -76,7 +76,7 @@ def _yield_core(typingctx):
     return types.void(), codegen
 
 
-@jit
+@jit_internal
 def barrier(sync, team, generation):
     """Wait until every member of the team has arrived at its ``generation``-th barrier.
 
@@ -95,7 +95,7 @@ def barrier(sync, team, generation):
             _yield_core()
 
 
-@jit
+@jit_internal
 def share(n, member, team, grain):
     """Member ``member``'s part ``[begin, end)`` of ``range(n)`` split in ``team`` nearly equal
     consecutive parts, each boundary rounded to a multiple of ``grain`` (so a part may be
