@@ -64,11 +64,12 @@ def train_batches_for(loss_code, activations, rule, weighted, dropout, columns=F
     rules, the weighted (or unweighted) arithmetic, dropout when unused, the activations the
     network does not have, and the column shares when no layer has them, before typing them:
     each costs compile time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the
-    weighting, 0.1-0.3 s for dropout, 0.2-0.45 s for the columns, 0.15 s for leaky ReLU's
-    loops beside ReLU's, measured). Each constant multiplies the kernels a process may compile
-    (a test suite, or a user trying several optimizers, compiles each combination); a network
-    has one or two activations, and each kernel is compiled once per process and cached on
-    disk like every kernel (Numba keys the cache on the constants). Rows are always gathered
+    weighting, 0.1-0.3 s for dropout, 0.2-0.45 s for the columns, measured; leaky ReLU's
+    loops beside ReLU's and the update's short-circuit flags, 0.28 s together). Each constant
+    multiplies the kernels a process may compile (a test suite, or a user trying several
+    optimizers, compiles each combination); a network has one or two activations, and each
+    kernel is compiled once per process and cached on disk like every kernel (Numba keys the
+    cache on the constants). Rows are always gathered
     in a given order, storage order included: a second path viewing the rows in place when
     unshuffled cost 0.3 s of compilation, for a saving (one sequential copy of the rows an
     epoch) only unshuffled fits would see.
