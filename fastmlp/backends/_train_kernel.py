@@ -4,9 +4,9 @@ The network arrives as named tuples of plain arrays (:mod:`._train_args`). Aroun
 (BLAS into preallocated storage, :mod:`._blas`) everything is fused: bias + activation in one
 pass, the activation derivative in one pass, softmax cross-entropy forward and backward in
 one pass per row, and each layer's update right after its weight gradient, while that is in
-the cache. Nothing is allocated per step. Every formula comes
-from :mod:`._formulas`, shared with the op kernels, so the numbers are those of the
-layer-by-layer path; the tests compare the two, non-finite inputs included.
+the cache. Nothing is allocated per step. Every formula comes from :mod:`._formulas`, shared
+with the op kernels, so the numbers are those of the layer-by-layer path; the tests compare
+the two, non-finite inputs included.
 
 On a team of threads each member gathers its share of the batch's rows and takes them alone
 through the forward pass, the loss and the backward pass down to every layer's ``d``: a row
@@ -15,15 +15,16 @@ up the loss's terms (in the serial order, so all see the same loss), then comput
 of the rows of each ``dW = a_prev.T @ d`` (consecutive parameters; the last member also the
 bias gradient, each column summed over the rows in the serial order, since the bias follows
 ``W`` in ``theta``) and updates exactly those parameters: one run of them per layer and
-member, so one update loop in the kernel (each loop inlined costs a cold start). A second
+member, so one update loop in the kernel (each loop inlined costs a cold start), run block
+by block right after each block's GEMM (:func:`._train_steps.update_blocks`). A second
 barrier ends the step: the next forward pass reads every parameter. Member 0 alone draws the
 dropout masks (the generator is one sequence), behind a barrier of their own, as are a
 weighted batch's weights (every member adds them all up).
 
 Two barriers a step, whatever the depth (a team sharing every layer's columns met at every
 layer, and lost by it on 784-128-10, :mod:`fastmlp.training.team`), and three more around a
-layer wide enough to share by columns (``layers.cols``, chosen in :mod:`fastmlp.training.team`):
-BLAS then packs half of its ``W`` on each member.
+layer wide enough to share by columns (``layers.cols``): BLAS then packs half of its ``W``
+on each member.
 """
 
 from __future__ import annotations
@@ -60,27 +61,26 @@ def train_batches_for(loss_code, activations, rule, weighted, dropout, columns=F
     ``loss_code`` and ``rule`` (``OPT_*``) come from :mod:`.codes`, ``activations`` from its
     :func:`~.codes.activation_set`; ``weighted``: the fit has sample weights; ``dropout``: some
     layer has dropout; ``columns``: a team may share some layer by columns (``layers.cols``).
-    These are constants of the compiled kernel, so Numba drops the other losses and update
-    rules, the weighted (or unweighted) arithmetic, dropout when unused, the activations the
-    network does not have, and the column shares when no layer has them, before typing them:
-    each costs compile time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the
-    weighting, 0.1-0.3 s for dropout, 0.2-0.45 s for the columns, measured; leaky ReLU's
-    loops beside ReLU's and the update's short-circuit flags, 0.28 s together). Each constant
-    multiplies the kernels a process may compile (a test suite, or a user trying several
-    optimizers, compiles each combination); a network has one or two activations, and each
-    kernel is compiled once per process and cached on disk like every kernel (Numba keys the
-    cache on the constants). Rows are always gathered
-    in a given order, storage order included: a second path viewing the rows in place when
-    unshuffled cost 0.3 s of compilation, for a saving (one sequential copy of the rows an
-    epoch) only unshuffled fits would see.
+    These are constants of the compiled kernel, so Numba drops what the fit does not use before
+    typing it: the other losses and update rules, the weighted (or unweighted) arithmetic,
+    dropout, the activations the network does not have, the column shares; each cost compile
+    time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the weighting, 0.1-0.3 s
+    for dropout, 0.2-0.45 s for the columns, measured; leaky ReLU's loops beside ReLU's and the
+    update's short-circuit flags, 0.28 s together). Each constant multiplies the kernels a
+    process may compile (a test suite, or a user trying several optimizers, compiles each
+    combination); a network has one or two activations, and each kernel is compiled once per
+    process and cached on disk like every kernel (Numba keys the cache on the constants). Rows
+    are always gathered in a given order, storage order included: a second path viewing the rows
+    in place when unshuffled cost 0.3 s of compilation, for a saving (one sequential copy of the
+    rows an epoch) only unshuffled fits would see.
     """
     return _kernel(int(loss_code), int(activations), int(rule), bool(weighted), bool(dropout),
                    bool(columns))
 
 
-# The step is written out in the kernel rather than called as inlined helpers (forward,
-# backward): Numba inlines a function by deep-copying its scope once per block, so each
-# level of nesting copied the steps inlined below it again (0.5 s of a cold start).
+# The step is written out in the kernel, not called as inlined helpers (forward, backward):
+# Numba inlines a function by deep-copying its scope once per block, so each level of
+# nesting copied the steps inlined below it again (0.5 s of a cold start).
 @functools.cache
 def _kernel(loss_code, used, rule, weighted, dropout, columns):
     smooth = bool(used & (SIGMOID_BIT | TANH_BIT))
@@ -245,14 +245,8 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                 met += 1
                 T.barrier(sync, size, met)  # every row's d and loss terms ready
 
-                # The mean loss (over the batch's weight, and the outputs for the elementwise
-                # losses), the same on every member.
-                count, divisor = B, wsum
-                if loss_code != CROSS_ENTROPY:
-                    divisor = wsum * k
-                    if not weighted:
-                        count = B * k
-                loss = L.mean_of_terms(terms, count, divisor)
+                # The mean loss, the same on every member.
+                loss = L.mean_of_terms(terms, loss_code != CROSS_ENTROPY, weighted, B, k, wsum)
                 if not math.isfinite(loss):
                     return e, b, loss
                 correct = 0
@@ -261,7 +255,7 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
 
                 # Each layer's gradient and update: each member its rows of dW, the last
                 # member the bias too (it follows W in theta: one run of parameters each),
-                # updated while still in the member's cache.
+                # updated a block of rows at a time, while still in L1 (S.update_blocks).
                 first = taken == 0
                 taken += 1
                 for l in range(n_layers - 1, -1, -1):  # noqa: E741
@@ -270,21 +264,26 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     if l > 0:
                         below = batch.o_off[l - 1]
                     i0, i1 = T.share(n_prev, member, size, T.rows_grain(n_out, grain))
-                    matmul_at(work, below + i0, n_prev, True, work, batch.d_off[l], n_out, False,
-                              grad, w_off[l] + i0 * n_out, n_out, i1 - i0, n_out, B)
-                    begin, end = w_off[l] + i0 * n_out, w_off[l] + i1 * n_out
-                    if member == size - 1 and b_off[l] >= 0:
-                        S.bias_grad(V.matrix_at(work, batch.d_off[l], B, n_out), grad, b_off[l])
-                        end = b_off[l] + n_out
-                    if first:
-                        S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,
-                                     begin, end)
-                    if rule == OPT_SGD:
-                        S.sgd_step(params, opt, lrs[e], begin, end)
-                    elif rule == OPT_RMSPROP:
-                        S.rmsprop_step(params, opt, lrs[e], begin, end)
-                    else:
-                        S.adam_step(params, opt, lrs[e], step + taken, begin, end)
+                    blocks = S.update_blocks(n_out, grad.itemsize, i1 - i0)
+                    for blk in range(blocks):  # dW's rows [j0, j1), then their update
+                        j0, j1 = T.share(i1 - i0, blk, blocks, 1)
+                        j0, j1 = i0 + j0, i0 + j1
+                        matmul_at(work, below + j0, n_prev, True, work, batch.d_off[l], n_out,
+                                  False, grad, w_off[l] + j0 * n_out, n_out, j1 - j0, n_out, B)
+                        begin, end = w_off[l] + j0 * n_out, w_off[l] + j1 * n_out
+                        if blk == blocks - 1 and member == size - 1 and b_off[l] >= 0:
+                            S.bias_grad(V.matrix_at(work, batch.d_off[l], B, n_out), grad,
+                                        b_off[l])
+                            end = b_off[l] + n_out
+                        if first:
+                            S.keep_share(params, opt, rule != OPT_SGD and rule != OPT_RMSPROP,
+                                         begin, end)
+                        if rule == OPT_SGD:
+                            S.sgd_step(params, opt, lrs[e], begin, end)
+                        elif rule == OPT_RMSPROP:
+                            S.rmsprop_step(params, opt, lrs[e], begin, end)
+                        else:
+                            S.adam_step(params, opt, lrs[e], step + taken, begin, end)
                 met += 1
                 T.barrier(sync, size, met)  # every parameter updated, every row read
                 if lead:

@@ -105,9 +105,16 @@ def bce(logits, target, d, w, wsum, weighted, r0, r1, terms):
 
 
 @jit_inline
-def mean_of_terms(terms, count, divisor):
-    """The first ``count`` terms added up in order, in float64, over ``divisor``: the
-    batch's mean loss, rounded as the reference's running sum."""
+def mean_of_terms(terms, elementwise, weighted, rows, k, weight):
+    """The batch's mean loss: its terms added up in order, in float64, rounded as the
+    reference's running sum, over the batch's ``weight`` (its rows', or its sum of sample
+    weights), times ``k`` outputs for an ``elementwise`` loss. ``rows`` rows have a term each,
+    or ``rows * k`` (one per output) for an unweighted elementwise loss."""
+    count, divisor = rows, weight
+    if elementwise:
+        divisor = weight * k
+        if not weighted:
+            count = rows * k
     total = 0.0
     for t in range(count):
         total += terms[t]

@@ -177,6 +177,31 @@ def bias_grad(d, grad, b_off):
 # 784-128-10 epoch 25x slower, its threads spinning against OpenBLAS's on a 2-core machine.
 
 
+#: The update follows its weight gradient's GEMM a block of rows at a time, each block's
+#: gradient at most about this many bytes: half of a 32 KiB L1 data cache, where the update
+#: then reads it (784-128-10: blocks of 32 rows of 128 made the epoch 4 % faster than one
+#: GEMM and one update over a member's whole share; 16 and 64 rows gained less, 128 none).
+UPDATE_BLOCK_BYTES = 16384
+#: Fewer rows a block, and BLAS's cost per call (it packs the whole ``d``, ``(B, n_out)``,
+#: again for each) outweighs the gain: 16 rows of 256 gained nothing, 8 of 512 lost 4 %.
+MIN_BLOCK_ROWS = 24
+
+
+@jit_inline
+def update_blocks(n_out, itemsize, share):
+    """How many blocks a member's ``share`` of ``dW``'s rows (``n_out`` elements of
+    ``itemsize`` bytes each) goes in, nearly equal (:func:`._team.share`): blocks of up to
+    :data:`UPDATE_BLOCK_BYTES`, or one block when such blocks would be under
+    :data:`MIN_BLOCK_ROWS` rows. Equal blocks, not full ones and a remainder: so no block is
+    under half of that, and BLAS, which adds up a product of 4 rows or fewer in another
+    order here (OpenBLAS 0.3.31), gives each element the bits of one whole product (the
+    layer-by-layer path's: the tests compare them)."""
+    rows = UPDATE_BLOCK_BYTES // (n_out * itemsize)
+    if rows < MIN_BLOCK_ROWS:
+        return 1
+    return (share + rows - 1) // rows + (share == 0)
+
+
 @jit_inline
 def keep_share(params, opt, two_states, begin, end):
     """Copy the parameters ``[begin, end)`` and the optimizer's state there into the backups:

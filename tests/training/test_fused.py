@@ -14,6 +14,7 @@ import fastmlp.training.fused as fused_module
 import fastmlp.training.loop as loop
 import fastmlp.training.team as team_module
 from fastmlp import MLP, SGD, Adam, AdamW, RMSprop, Sequential
+from fastmlp.backends._train_steps import update_blocks
 from fastmlp.callbacks import Callback
 from fastmlp.layers import Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 
@@ -129,6 +130,25 @@ def test_networks_mixing_activations_train_to_the_same_bits(monkeypatch, team, l
 
     runs = [_train(monkeypatch, fused, build, X, y, Adam(1e-2), epochs=2, batch_size=8)
             for fused in (True, False)]
+    _assert_same(*runs)
+    assert runs[0][2].iterations == 2 * 5
+
+
+@pytest.mark.parametrize("optimizer", ["sgd-nesterov-wd", "rmsprop", "adam-l2-weights-only",
+                                       "adamw"])
+def test_updates_in_blocks_of_rows_train_to_the_same_bits(monkeypatch, team, optimizer):
+    """A layer wide enough for the kernel to update it a block of ``dW``'s rows at a time:
+    100 rows of 64 float64s go in 4 blocks of 25 on one thread (in blocks of 32 and a
+    remainder of 4, BLAS added up the last 4 rows' products in another order), 2 of 25 on
+    each of two members, 2 of 17 or 16 on each of three; the last block takes the bias."""
+    assert [update_blocks.py_func(64, 8, share) for share in (100, 50, 34, 33)] == [4, 2, 2, 2]
+    X, y = _data("cross_entropy", n_in=100)
+
+    def build():
+        return MLP([100, 64, 3], dtype="float64", seed=2)
+
+    runs = [_train(monkeypatch, fused, build, X, y, OPTIMIZERS[optimizer](), epochs=2,
+                   batch_size=8) for fused in (True, False)]
     _assert_same(*runs)
     assert runs[0][2].iterations == 2 * 5
 
