@@ -193,9 +193,9 @@ def update_blocks(n_out, itemsize, share):
     ``itemsize`` bytes each) goes in, nearly equal (:func:`._team.share`): blocks of up to
     :data:`UPDATE_BLOCK_BYTES`, or one block when such blocks would be under
     :data:`MIN_BLOCK_ROWS` rows. Equal blocks, not full ones and a remainder: so no block is
-    under half of that, and BLAS, which adds up a product of 4 rows or fewer in another
-    order here (OpenBLAS 0.3.31), gives each element the bits of one whole product (the
-    layer-by-layer path's: the tests compare them)."""
+    under half of that, and BLAS, which adds up a product of a few rows (5 or fewer here,
+    OpenBLAS 0.3.31) in another order, gives each element the bits of one whole product
+    (the layer-by-layer path's: the tests compare them)."""
     rows = UPDATE_BLOCK_BYTES // (n_out * itemsize)
     if rows < MIN_BLOCK_ROWS:
         return 1
