@@ -153,6 +153,24 @@ def test_updates_in_blocks_of_rows_train_to_the_same_bits(monkeypatch, team, opt
     assert runs[0][2].iterations == 2 * 5
 
 
+@pytest.mark.parametrize("sizes", [[300, 128, 10], [129, 64, 33, 5], [50, 120, 120, 3]])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_layers_in_blocks_of_every_size_train_to_the_same_bits(monkeypatch, sizes, dtype):
+    """One thread; layers in one block, or in 2 to 10 blocks of 25 to 43 rows
+    (``update_blocks``); products large enough for BLAS, and a short last batch."""
+    rng = np.random.default_rng(sizes[0])
+    X = rng.normal(size=(300, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], len(X))
+    monkeypatch.setattr(fused_module, "team_size", lambda step_work: 1)
+
+    def build():
+        return MLP(sizes, dtype=dtype, seed=1)
+
+    runs = [_train(monkeypatch, fused, build, X, y, Adam(1e-3), epochs=2, batch_size=37)
+            for fused in (True, False)]
+    _assert_same(*runs)
+
+
 #: Ways a non-finite value enters training (fit refuses non-finite inputs): a NaN or inf
 #: weight, or finite inputs so large that the first layer overflows, in the first step or a
 #: later one.
