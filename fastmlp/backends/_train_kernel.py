@@ -264,14 +264,18 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                     if l > 0:
                         below = batch.o_off[l - 1]
                     i0, i1 = T.share(n_prev, member, size, T.rows_grain(n_out, grain))
-                    blocks = S.update_blocks(n_out, grad.itemsize, i1 - i0)
-                    for blk in range(blocks):  # dW's rows [j0, j1), then their update
-                        j0, j1 = T.share(i1 - i0, blk, blocks, 1)
-                        j0, j1 = i0 + j0, i0 + j1
+                    share = i1 - i0
+                    blocks = S.update_blocks(n_out, grad.itemsize, share)
+                    blk = 0
+                    while blk < blocks:  # dW's rows [j0, j1), then their update
+                        j0 = i0 + share * blk // blocks
+                        blk += 1
+                        j1 = i0 + share * blk // blocks
                         matmul_at(work, below + j0, n_prev, True, work, batch.d_off[l], n_out,
                                   False, grad, w_off[l] + j0 * n_out, n_out, j1 - j0, n_out, B)
                         begin, end = w_off[l] + j0 * n_out, w_off[l] + j1 * n_out
-                        if blk == blocks - 1 and member == size - 1 and b_off[l] >= 0:
+                        # The last block takes the bias (& compiles no branch per operand).
+                        if (blk == blocks) & (member == size - 1) & (b_off[l] >= 0):
                             S.bias_grad(V.matrix_at(work, batch.d_off[l], B, n_out), grad,
                                         b_off[l])
                             end = b_off[l] + n_out

@@ -190,12 +190,12 @@ MIN_BLOCK_ROWS = 24
 @jit_inline
 def update_blocks(n_out, itemsize, share):
     """How many blocks a member's ``share`` of ``dW``'s rows (``n_out`` elements of
-    ``itemsize`` bytes each) goes in, nearly equal (:func:`._team.share`): blocks of up to
-    :data:`UPDATE_BLOCK_BYTES`, or one block when such blocks would be under
-    :data:`MIN_BLOCK_ROWS` rows. Equal blocks, not full ones and a remainder: so no block is
-    under half of that, and BLAS, which adds up a product of a few rows (5 or fewer here,
-    OpenBLAS 0.3.31) in another order, gives each element the bits of one whole product
-    (the layer-by-layer path's: the tests compare them)."""
+    ``itemsize`` bytes each) goes in, nearly equal (block ``k`` of ``blocks`` starts at row
+    ``share * k // blocks``): blocks of up to :data:`UPDATE_BLOCK_BYTES`, or one block when
+    such blocks would be under :data:`MIN_BLOCK_ROWS` rows. Equal blocks, not full ones and
+    a remainder: so no block is under half of that, and BLAS, which adds up a product of a
+    few rows (5 or fewer here, OpenBLAS 0.3.31) in another order, gives each element the
+    bits of one whole product (the layer-by-layer path's: the tests compare them)."""
     rows = UPDATE_BLOCK_BYTES // (n_out * itemsize)
     if rows < MIN_BLOCK_ROWS:
         return 1

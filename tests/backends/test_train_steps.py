@@ -5,7 +5,6 @@ tests/training/test_fused.py)."""
 import numba
 import pytest
 
-from fastmlp.backends import _team as T
 from fastmlp.backends import _train_steps as S
 
 
@@ -14,14 +13,10 @@ def _update_blocks(n_out, itemsize, share):
     return S.update_blocks(n_out, itemsize, share)
 
 
-@numba.njit
-def _block(share, blk, blocks):
-    return T.share(share, blk, blocks, 1)  # as the kernel splits a share into its blocks
-
-
 def _sizes(n_out, itemsize, share):
-    blocks = [_block(share, blk, _update_blocks(n_out, itemsize, share))
-              for blk in range(_update_blocks(n_out, itemsize, share))]
+    count = _update_blocks(n_out, itemsize, share)
+    # As the kernel splits a share into its blocks.
+    blocks = [(share * blk // count, share * (blk + 1) // count) for blk in range(count)]
     assert blocks[0][0] == 0 and blocks[-1][1] == share
     assert all(end == begin for (_, end), (begin, _) in zip(blocks, blocks[1:]))
     return [end - begin for begin, end in blocks]
