@@ -161,26 +161,10 @@ def bias_grad(d, grad, b_off):
             db[j] += d[i, j]
 
 
-# The update, one function per rule: the kernel calls the one its rule (a constant) names, so
-# Numba drops the others before inlining: inlining copies a function's whole body, and copying
-# every rule's loop into the kernel cost its first compilation about 0.3 s (issue 12).
-#
-# Each updates the parameters ``[begin, end)`` (a member's share, :mod:`._team`) with the
-# reference ops' formulas. Weight decay skips the elements where ``opt.decayed`` is 0
-# (biases), unless the rule decays every parameter (``hyper[H_DECAY_BIASES]``); the flags
-# combine with ``&``/``|``, not ``and``/``or``, whose short circuits gave each element's
-# loop body branches of its own for Numba to type and lower (a cold start's cost). Nothing is
-# kept for an undo here: copying the previous values every step cost a tenth of the wide
-# net's epoch (issue 12); the kernel keeps them once per call instead (:func:`keep_share`).
-#
-# Shared out by the kernel's own team, not a Numba parallel region: one here made a
-# 784-128-10 epoch 25x slower, its threads spinning against OpenBLAS's on a 2-core machine.
-
-
 #: The update follows its weight gradient's GEMM a block of rows at a time, each block's
 #: gradient at most about this many bytes: half of a 32 KiB L1 data cache, where the update
 #: then reads it (784-128-10: blocks of 32 rows of 128 made the epoch 4 % faster than one
-#: GEMM and one update over a member's whole share; 16 and 64 rows gained less, 128 none).
+#: GEMM and one update over a member's whole share; 16 rows gained less, 64 and 128 none).
 UPDATE_BLOCK_BYTES = 16384
 #: Fewer rows a block, and BLAS's cost per call (it packs the whole ``d``, ``(B, n_out)``,
 #: again for each) outweighs the gain: 16 rows of 256 gained nothing, 8 of 512 lost 4 %.
@@ -200,6 +184,22 @@ def update_blocks(n_out, itemsize, share):
     if rows < MIN_BLOCK_ROWS:
         return 1
     return (share + rows - 1) // rows + (share == 0)
+
+
+# The update, one function per rule: the kernel calls the one its rule (a constant) names, so
+# Numba drops the others before inlining: inlining copies a function's whole body, and copying
+# every rule's loop into the kernel cost its first compilation about 0.3 s (issue 12).
+#
+# Each updates the parameters ``[begin, end)`` (a block of a member's share) with the
+# reference ops' formulas. Weight decay skips the elements where ``opt.decayed`` is 0
+# (biases), unless the rule decays every parameter (``hyper[H_DECAY_BIASES]``); the flags
+# combine with ``&``/``|``, not ``and``/``or``, whose short circuits gave each element's
+# loop body branches of its own for Numba to type and lower (a cold start's cost). Nothing is
+# kept for an undo here: copying the previous values every step cost a tenth of the wide
+# net's epoch (issue 12); the kernel keeps them once per call instead (:func:`keep_share`).
+#
+# Shared out by the kernel's own team, not a Numba parallel region: one here made a
+# 784-128-10 epoch 25x slower, its threads spinning against OpenBLAS's on a 2-core machine.
 
 
 @jit_inline
