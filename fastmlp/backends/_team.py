@@ -15,13 +15,21 @@ split or faster (measured, docs/benchmarks.md).
 The barrier counts arrivals in ``sync[0]`` with an atomic add; a member waits until the
 count reaches ``generation * team``. The count only grows, so a barrier never has to be
 reset within a call; the caller zeroes it before each call. Waiting spins briefly, then
-yields the core, so a member that waits long (the other one descheduled on a busy host) does
-not hold it.
+yields the core, then (on Linux) sleeps on a futex until the last member to arrive wakes it.
+The sleep is for a busy machine: with another process running on one of two cores, the
+member sharing that core arrives late at every barrier, and the other, yielding a core that
+nothing else wanted, kept it busy, so the scheduler never moved the late member over; a
+784-128-10 epoch took 0.5-1.0 s instead of 0.17 s, against 0.30 s on one thread. Sleeping
+after about 0.1 ms of waiting (:data:`YIELDS_BEFORE_SLEEP`) frees the core: 0.33-0.34 s
+(measured, docs/benchmarks.md). On an idle machine the members rarely wait that long, and
+the epochs took the same time either way.
 """
 
 from __future__ import annotations
 
 import ctypes
+import platform
+import sys
 
 from llvmlite import binding, ir
 from numba import types
@@ -32,11 +40,30 @@ from ._jit import jit_inline, jit_internal
 
 #: Spins before a waiting member starts yielding its core.
 SPINS_BEFORE_YIELD = 200
+#: Yields before a waiting member goes to sleep (where it can: :data:`FUTEX`), about 0.1 ms
+#: here (a yield that finds nothing else to run took 0.5 us): longer than a barrier's usual
+#: wait on an idle machine, shorter than a time slice of a busy one.
+YIELDS_BEFORE_SLEEP = 200
+
+#: The slots of a team's ``sync`` counters (int64): arrivals at barriers; non-zero when a
+#: member failed; the generation of the barrier last released (its low 32 bits, the futex
+#: word); members asleep now; times a member went to sleep (for the tests and profiles).
+ARRIVALS, FAILED, RELEASED, SLEEPERS, SLEEPS = 0, 1, 2, 3, 4
+
+#: The futex system call's number, where members can sleep on one (Linux on x86-64 or
+#: arm64); 0 elsewhere: waiting members only yield.
+FUTEX = {"x86_64": 202, "amd64": 202, "aarch64": 98, "arm64": 98}.get(
+    platform.machine().lower(), 0) if sys.platform.startswith("linux") else 0
+_FUTEX_WAIT, _FUTEX_WAKE = 128, 129  # FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE
+#: A sleeping member looks again after this long even unwoken: a failed member never
+#: arrives, and the others must see ``sync[FAILED]`` and run out.
+SLEEP_NANOSECONDS = 1_000_000
 
 # Linked by name, as the BLAS routines (_blas.py): compiled code that held the address could
 # not be cached on disk.
-binding.add_symbol("fastmlp_sched_yield",
-                   ctypes.cast(ctypes.CDLL(None).sched_yield, ctypes.c_void_p).value)
+_libc = ctypes.CDLL(None)
+binding.add_symbol("fastmlp_sched_yield", ctypes.cast(_libc.sched_yield, ctypes.c_void_p).value)
+binding.add_symbol("fastmlp_syscall", ctypes.cast(_libc.syscall, ctypes.c_void_p).value)
 
 
 def _element_pointer(context, builder, signature, args):
@@ -57,12 +84,47 @@ def _atomic_add(typingctx, counts, index, value):
 
 @intrinsic
 def _atomic_read(typingctx, counts, index):
-    """``counts[index]``, read afresh each time (acquire: the writes before the count are
-    visible after it)."""
+    """``counts[index]``, read afresh each time (sequentially consistent: the writes before
+    the count are visible after it, and a sleeper's count and the releaser's, each read after
+    its own write, cannot both miss the other's: no wake-up is lost)."""
     def codegen(context, builder, signature, args):
         pointer = _element_pointer(context, builder, signature, args)
-        return builder.load_atomic(pointer, "acquire", 8)
+        return builder.load_atomic(pointer, "seq_cst", 8)
     return types.int64(counts, index), codegen
+
+
+def _word(builder, pointer):
+    """The low 32 bits of an int64 slot (the futex word; x86-64 and arm64 are little-endian)."""
+    return builder.bitcast(pointer, ir.IntType(32).as_pointer())
+
+
+@intrinsic
+def _store_word(typingctx, counts, index, value):
+    """The low 32 bits of ``counts[index]`` = those of ``value``, atomically."""
+    def codegen(context, builder, signature, args):
+        word = _word(builder, _element_pointer(context, builder, signature, args))
+        builder.store_atomic(builder.trunc(args[2], ir.IntType(32)), word, "seq_cst", 4)
+        return context.get_dummy_value()
+    return types.void(counts, index, types.int64), codegen
+
+
+@intrinsic
+def _futex(typingctx, counts, index, operation, value):
+    """``futex(low 32 bits of counts[index], operation, value, SLEEP_NANOSECONDS)``: wait
+    while the word holds ``value`` (at most that long), or wake up to ``value`` waiters."""
+    def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
+        word = _word(builder, _element_pointer(context, builder, signature, args))
+        timeout = cgutils.alloca_once(builder, ir.ArrayType(i64, 2))  # a struct timespec
+        builder.store(ir.Constant(ir.ArrayType(i64, 2), [0, SLEEP_NANOSECONDS]), timeout)
+        routine = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i64, [i64], var_arg=True), "fastmlp_syscall")
+        builder.call(routine, [ir.Constant(i64, FUTEX), builder.ptrtoint(word, i64), args[2],
+                               builder.trunc(args[3], ir.IntType(32)),
+                               builder.ptrtoint(timeout, i64), ir.Constant(i64, 0),
+                               ir.Constant(i64, 0)])
+        return context.get_dummy_value()
+    return types.void(counts, index, types.int64, types.int64), codegen
 
 
 @intrinsic
@@ -80,19 +142,35 @@ def _yield_core(typingctx):
 def barrier(sync, team, generation):
     """Wait until every member of the team has arrived at its ``generation``-th barrier.
 
-    ``sync``: the team's int64 counters (``sync[0]`` counts arrivals; ``sync[1]`` non-zero
-    releases every barrier at once: a member failed, and the others must run out instead of
-    waiting for it forever); ``generation``: how many barriers this member has reached, this
-    one included (the same on every member, since all run the same control flow)."""
+    ``sync``: the team's int64 counters (slots :data:`ARRIVALS` ... :data:`SLEEPS`;
+    ``sync[FAILED]`` non-zero releases every barrier at once: a member failed, and the others
+    must run out instead of waiting for it forever); ``generation``: how many barriers this
+    member has reached, this one included (the same on every member, since all run the same
+    control flow). The last member to arrive releases the others, waking any asleep."""
     if team == 1:
         return
-    _atomic_add(sync, 0, 1)
     target = generation * team
-    spins = 0
-    while _atomic_read(sync, 0) < target and _atomic_read(sync, 1) == 0:
-        spins += 1
-        if spins > SPINS_BEFORE_YIELD:
+    if _atomic_add(sync, ARRIVALS, 1) + 1 == target:
+        if FUTEX:
+            _store_word(sync, RELEASED, generation)
+            if _atomic_read(sync, SLEEPERS) > 0:
+                _futex(sync, RELEASED, _FUTEX_WAKE, team)
+        return
+    waits = 0
+    while _atomic_read(sync, ARRIVALS) < target and _atomic_read(sync, FAILED) == 0:
+        waits += 1
+        if waits <= SPINS_BEFORE_YIELD:
+            continue
+        if (FUTEX == 0) | (waits <= SPINS_BEFORE_YIELD + YIELDS_BEFORE_SLEEP):
             _yield_core()
+            continue
+        # Asleep while the word still holds the previous barrier's generation; announced
+        # first, so that a member arriving last from now on wakes this one.
+        _atomic_add(sync, SLEEPERS, 1)
+        if _atomic_read(sync, ARRIVALS) < target and _atomic_read(sync, FAILED) == 0:
+            _atomic_add(sync, SLEEPS, 1)
+            _futex(sync, RELEASED, _FUTEX_WAIT, generation - 1)
+        _atomic_add(sync, SLEEPERS, -1)
 
 
 @jit_internal

@@ -1,6 +1,7 @@
 """fastmlp.backends._team: the shares of a range and the barrier of a team of threads."""
 
 import threading
+import time
 
 import numba
 import numpy as np
@@ -80,3 +81,39 @@ def test_no_member_passes_a_barrier_before_every_member_reaches_it(team):
         thread.join()
     np.testing.assert_array_equal(seen, np.tile(np.arange(rounds), (team, 1)))
     assert sync[0] == (2 * rounds * team if team > 1 else 0)
+
+
+@numba.njit(nogil=True)
+def _arrive(sync, team, generation):
+    T.barrier(sync, team, generation)
+
+
+@pytest.mark.skipif(not T.FUTEX, reason="members sleep on a futex on Linux (x86-64, arm64) only")
+def test_a_member_that_waits_long_sleeps_until_the_last_one_arrives():
+    """The late member arrives 20 ms after the other at each barrier, far past the spins and
+    yields: the early one goes to sleep every time, and passes only once the late one has
+    arrived (woken by it, or seeing it at its next look)."""
+    sync, rounds, arriving = np.zeros(8, np.int64), 5, []
+
+    def late():
+        for generation in range(1, rounds + 1):
+            time.sleep(0.02)
+            arriving.append(time.perf_counter())
+            _arrive(sync, 2, generation)
+
+    thread = threading.Thread(target=late)
+    start = time.perf_counter()
+    thread.start()
+    passed = []
+    for generation in range(1, rounds + 1):
+        _arrive(sync, 2, generation)
+        passed.append(time.perf_counter())
+    thread.join()
+    milliseconds = (passed[-1] - start) * 1000
+    assert sync[T.ARRIVALS] == 2 * rounds and sync[T.SLEEPERS] == 0
+    # Asleep each time, and really: a sleep ends when woken or after SLEEP_NANOSECONDS (1
+    # ms), while a futex call that failed at once would have been repeated thousands of
+    # times a millisecond.
+    assert rounds <= sync[T.SLEEPS] <= 4 * milliseconds + rounds
+    assert sync[T.RELEASED] == rounds
+    assert all(left > came for left, came in zip(passed, arriving))
