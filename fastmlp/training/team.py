@@ -20,6 +20,7 @@ import numpy as np
 
 from ..backends import _blas
 from ..backends import _train_args as A
+from ..backends._team import FAILED
 
 #: Members' shares of columns, rows and parameters start at multiples of this many elements
 #: (:func:`fastmlp.backends._team.share`): 64 bytes of float32, one cache line. A power of
@@ -142,7 +143,7 @@ def run_as_team(kernel, args, size):
             kernel(*args, A.Team(number, size, GRAIN, sync))
         except BaseException as err:  # noqa: BLE001 - handed to the caller, raised there
             errors.append(err)
-            sync[1] = 1
+            sync[FAILED] = 1
 
     members = [threading.Thread(target=member, args=(m,), name=f"fastmlp-member-{m}",
                                 daemon=True) for m in range(1, size)]
@@ -152,7 +153,7 @@ def run_as_team(kernel, args, size):
                 thread.start()
             result = kernel(*args, A.Team(0, size, GRAIN, sync))
         except BaseException:
-            sync[1] = 1
+            sync[FAILED] = 1
             raise
         finally:
             interrupted = None
