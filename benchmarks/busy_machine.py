@@ -6,14 +6,14 @@
 
 Users train beside other work: a browser, a build, another fit. On two cores, one process
 that keeps a core busy takes half of the machine, and a team of threads that meets at
-barriers every step waits at each for the member sharing that core. This times, on all
-60,000 Fashion-MNIST rows at batch 128 (Adam, float32; synthetic rows where the dataset is
-missing), the median epoch of a 3-epoch fit (the first epoch left out) in a fresh process per
-run, first on the idle machine, then with a busy-loop process (``while True: pass``) running
-beside, the arms interleaved round by round: fastmlp from each of ``--checkouts`` (default:
-the fastmlp this Python imports), and PyTorch's idiomatic loop on two threads
-(``torch.set_num_threads(2)``). Run it alone on the machine: the busy loop is the only load
-meant.
+barriers every step waits at each for the member sharing that core. This times an epoch on
+all 60,000 Fashion-MNIST rows at batch 128 (Adam, float32; synthetic rows where the dataset
+is missing) as the peer comparison's T1 and T2 do (a first fit on 1,024 rows, then a 3-epoch
+run over 3), in a fresh process per run: first on the idle machine, then with a busy-loop
+process (``while True: pass``) running beside, the arms interleaved round by round: fastmlp
+from each of ``--checkouts`` (default: the fastmlp this Python imports), and PyTorch's
+idiomatic loop on two threads (``torch.set_num_threads(2)``). Run it alone on the machine:
+the busy loop is the only load meant.
 """
 
 from __future__ import annotations
@@ -24,63 +24,40 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 
 from fastmlp.bench.machine import load_average, machine_info, machine_lines
 
+#: Epochs a timed run trains, after a first fit on 1,024 rows (compiling, set-up).
 EPOCHS = 3
 
 
-def _epoch_fastmlp(sizes, X, y):
-    import fastmlp
-    from fastmlp.training.health import DivergenceWarning
-
-    model = fastmlp.MLP(list(sizes), seed=0, backend="numba")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)  # synthetic rows may not learn
-        model.fit(X[:512], y[:512], epochs=1, batch_size=128, optimizer=fastmlp.Adam(1e-3),
-                  verbose=0)
-        history = model.fit(X, y, epochs=EPOCHS, batch_size=128,
-                            optimizer=fastmlp.Adam(1e-3), verbose=0)
-    return history.history["seconds"][1:]
-
-
-def _epoch_torch(sizes, X, y):
-    import torch
-
-    from fastmlp.bench import peers
-
-    torch.set_num_threads(2)
-    torch.manual_seed(0)
-    inputs, labels = torch.from_numpy(X), torch.from_numpy(y.astype("int64"))
-    net = peers._torch_net(torch, sizes, torch.nn.ReLU)
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    seconds = []
-    for _ in range(EPOCHS):
-        start = time.perf_counter()
-        for rows in torch.randperm(len(X)).split(128):
-            optimizer.zero_grad()
-            torch.nn.functional.cross_entropy(net(inputs[rows]), labels[rows]).backward()
-            optimizer.step()
-        seconds.append(time.perf_counter() - start)
-    return seconds[1:]
-
-
 def child(system, size):
-    """One run, in this (fresh) process: print the median epoch in milliseconds."""
+    """One run, in this (fresh) process: print the time per epoch in milliseconds, as the
+    peer comparison takes it (:mod:`fastmlp.bench.peers`' trainers)."""
     from fastmlp.bench import peers
     from fastmlp.bench.sizes import parse_size
+    from fastmlp.training.health import DivergenceWarning
 
     sizes = parse_size(size)
     with open(os.devnull, "w") as quiet:
-        X, y, _, _, _ = peers.dataset(sizes, None, quiet)
-    epochs = (_epoch_torch if system == "pytorch" else _epoch_fastmlp)(sizes, X, y)
-    print(f"{statistics.median(epochs) * 1000:.1f}")
+        X, y, X_test, y_test, _ = peers.dataset(sizes, None, quiet)
+    if system == "pytorch":
+        import torch
+
+        torch.set_num_threads(2)
+        train = peers._train_torch
+    else:
+        train = peers._train_fastmlp("numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)  # synthetic rows may not learn
+        train(sizes, X[:1024], y[:1024], X_test, y_test, 1, 0)
+        seconds, _ = train(sizes, X, y, X_test, y_test, EPOCHS, 0)
+    print(f"{seconds / EPOCHS * 1000:.1f}")
 
 
 def _run(arm, size, caches):
-    """The median epoch (ms) of one fresh process of ``arm``: ("fastmlp", checkout) or
+    """The time per epoch (ms) of one fresh process of ``arm``: ("fastmlp", checkout) or
     ("pytorch", None)."""
     system, checkout = arm
     env = dict(os.environ)
@@ -113,9 +90,9 @@ def main(argv=None):
     checkouts = args.checkouts or [None]
     arms = [("fastmlp", c) for c in checkouts] + ([] if args.no_torch else [("pytorch", None)])
     names = {arm: arm[0] if arm[1] is None else f"fastmlp {arm[1]}" for arm in arms}
-    print(f"# an epoch on a busy machine: {EPOCHS}-epoch fits in fresh processes, median epoch "
-          f"(the first left out), idle, then beside one busy-loop process; {args.rounds} "
-          f"rounds, arms interleaved")
+    print(f"# an epoch on a busy machine: {EPOCHS}-epoch runs in fresh processes, time per "
+          f"epoch, idle, then beside one busy-loop process; {args.rounds} rounds, arms "
+          f"interleaved")
     for line in machine_lines(machine_info()):
         print(line)
     print(f"# load average (1, 5, 15 min): {load_average()} at start", flush=True)
