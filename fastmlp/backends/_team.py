@@ -19,9 +19,9 @@ yields the core, then (on Linux) sleeps on a futex until the last member to arri
 The sleep is for a busy machine: with another process running on one of two cores, the
 member sharing that core arrives late at every barrier, and the other, yielding a core that
 nothing else wanted, kept it busy, so the scheduler never moved the late member over; a
-784-128-10 epoch took 0.5-1.2 s instead of 0.17 s, against 0.30 s on one thread. Sleeping
-after about 0.1 ms of waiting (:data:`YIELDS_BEFORE_SLEEP`) frees the core: 0.38-0.63 s
-(PyTorch's two threads there: 1.6-3.0 s; docs/benchmarks.md). On an idle machine a member
+784-128-10 epoch took 0.7-1.2 s instead of 0.17 s, against 0.30 s on one thread. Sleeping
+after about 0.1 ms of waiting (:data:`YIELDS_BEFORE_SLEEP`) frees the core: 0.35-0.38 s
+(PyTorch's two threads there: 1.4-2.7 s; docs/benchmarks.md). On an idle machine a member
 rarely waits that long (1-2 sleeps in a 784-128-10 epoch), and epochs took the same time.
 """
 
