@@ -52,8 +52,8 @@ ARRIVALS, FAILED, RELEASED, SLEEPERS, SLEEPS = 0, 1, 2, 3, 4
 
 #: The futex system call's number, where members can sleep on one (Linux on x86-64 or
 #: arm64); 0 elsewhere: waiting members only yield.
-FUTEX = {"x86_64": 202, "amd64": 202, "aarch64": 98, "arm64": 98}.get(
-    platform.machine().lower(), 0) if sys.platform.startswith("linux") else 0
+FUTEX = ({"x86_64": 202, "aarch64": 98}.get(platform.machine(), 0)
+         if sys.platform.startswith("linux") else 0)
 _FUTEX_WAIT, _FUTEX_WAKE = 128, 129  # FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE
 #: A sleeping member looks again after this long even unwoken: a failed member never
 #: arrives, and the others must see ``sync[FAILED]`` and run out.
