@@ -10,7 +10,9 @@ does (a neighbour, sibling hyperthreads, caches). This alternates, for ``--secon
   sample; a sample is "quiet" when both probes took at most 1.15x the fastest probe so far,
   "slow" when both took more than 1.25x it, unclassified otherwise;
 - once per sample, the same products on one thread pinned to each CPU in turn (one thread
-  alone: does a CPU itself slow down?);
+  alone: does a CPU itself slow down?), then on two such threads at once, one pinned to each
+  CPU, nothing shared between them: each taking twice its time alone means the two vCPUs
+  were taking turns on one physical core;
 - one-epoch ``fit`` of ``--size`` on ``--rows`` Fashion-MNIST rows, on the team of two
   threads and on one thread (``fastmlp.threads(1)``), in alternating order.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import threading
 import time
 import warnings
 
@@ -37,7 +40,9 @@ from fastmlp.bench.machine import machine_info, machine_lines
 from fastmlp.bench.sizes import parse_size
 
 
-def _products(threads, pinned_to=None, calls=100):
+def _timed_products(pinned_to, calls):
+    """Seconds for ``calls`` products on the calling thread (pinned to one CPU if given; on
+    Linux the affinity of pid 0 is the calling thread's), BLAS threads as they are set."""
     rng = np.random.default_rng(0)
     a, b = rng.random((128, 784), np.float32), rng.random((784, 512), np.float32)
     out = np.empty((128, 512), np.float32)
@@ -45,13 +50,36 @@ def _products(threads, pinned_to=None, calls=100):
     try:
         if pinned_to is not None:
             os.sched_setaffinity(0, {pinned_to})
-        with threadpool_limits(threads):
-            start = time.perf_counter()
-            for _ in range(calls):
-                np.dot(a, b, out=out)
-            return time.perf_counter() - start
+        start = time.perf_counter()
+        for _ in range(calls):
+            np.dot(a, b, out=out)
+        return time.perf_counter() - start
     finally:
         os.sched_setaffinity(0, allowed)
+
+
+def _products(threads, pinned_to=None, calls=100):
+    with threadpool_limits(threads):
+        return _timed_products(pinned_to, calls)
+
+
+def _products_at_once(cpus, calls=50):
+    """Each CPU's seconds for ``calls`` one-thread products, one thread pinned to each, all
+    at once (NumPy releases the GIL in a product)."""
+    times = [0.0] * len(cpus)
+    start = threading.Barrier(len(cpus))
+
+    def run(k):
+        start.wait()
+        times[k] = _timed_products(cpus[k], calls)
+
+    with threadpool_limits(1):  # once for all: each thread setting it would race
+        workers = [threading.Thread(target=run, args=(k,)) for k in range(len(cpus))]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    return times
 
 
 def main(argv=None):
@@ -85,6 +113,7 @@ def main(argv=None):
     while time.perf_counter() - began < args.seconds:
         before = _products(2)
         alone = [_products(1, cpu, calls=50) * 2 for cpu in cpus]
+        together = [t * 2 for t in _products_at_once(cpus)]
         order = (2, 1) if taken % 2 == 0 else (1, 2)
         taken += 1
         fits = dict(zip(order, (fit(t) for t in order)))
@@ -93,10 +122,11 @@ def main(argv=None):
         kind = ("quiet" if max(before, after) <= 1.15 * fastest else
                 "slow" if min(before, after) > 1.25 * fastest else None)
         if kind:
-            samples[kind].append((before, after, *alone, fits[2], fits[1]))
+            samples[kind].append((before, after, *alone, fits[2], fits[1], *together))
         print(f"{time.perf_counter() - began:6.1f} s  two threads {before * 1e3:5.0f} "
               f"{after * 1e3:5.0f} ms  one on cpu {cpus[0]}/{cpus[1]} {alone[0] * 1e3:5.0f}/"
-              f"{alone[1] * 1e3:5.0f} ms  fit: team {fits[2] * 1e3:6.0f} ms, one thread "
+              f"{alone[1] * 1e3:5.0f} ms, both at once {together[0] * 1e3:5.0f}/"
+              f"{together[1] * 1e3:5.0f} ms  fit: team {fits[2] * 1e3:6.0f} ms, one thread "
               f"{fits[1] * 1e3:6.0f} ms  {kind or '-'}", flush=True)
     for kind, rows in samples.items():
         if not rows:
@@ -104,10 +134,13 @@ def main(argv=None):
             continue
         med = [statistics.median(column) * 1e3 for column in zip(*rows)]
         team_over_one = statistics.median(r[4] / r[5] for r in rows)
+        at_once = statistics.median(max(r[6] / r[2], r[7] / r[3]) for r in rows)
         print(f"{kind}: {len(rows)} samples; 100 products on two threads {med[0]:.0f} ms, on "
               f"one thread alone {med[2]:.0f}/{med[3]:.0f} ms (two threads' speedup "
-              f"{med[2] / med[0]:.2f}); fit on the team {med[4]:.0f} ms, on one thread "
-              f"{med[5]:.0f} ms (team / one thread, paired: {team_over_one:.3f})")
+              f"{med[2] / med[0]:.2f}), one thread on each CPU at once {med[6]:.0f}/"
+              f"{med[7]:.0f} ms (the slower / alone, paired: {at_once:.2f}); fit on the team "
+              f"{med[4]:.0f} ms, on one thread {med[5]:.0f} ms (team / one thread, paired: "
+              f"{team_over_one:.3f})")
 
 
 if __name__ == "__main__":
