@@ -40,9 +40,10 @@ from fastmlp.bench.machine import machine_info, machine_lines
 from fastmlp.bench.sizes import parse_size
 
 
-def _timed_products(pinned_to, calls):
+def _timed_products(pinned_to, calls, ready=None):
     """Seconds for ``calls`` products on the calling thread (pinned to one CPU if given; on
-    Linux the affinity of pid 0 is the calling thread's), BLAS threads as they are set."""
+    Linux the affinity of pid 0 is the calling thread's), BLAS threads as they are set; the
+    clock starts once ``ready`` (a ``threading.Barrier``, if given) lets every thread go."""
     rng = np.random.default_rng(0)
     a, b = rng.random((128, 784), np.float32), rng.random((784, 512), np.float32)
     out = np.empty((128, 512), np.float32)
@@ -50,6 +51,8 @@ def _timed_products(pinned_to, calls):
     try:
         if pinned_to is not None:
             os.sched_setaffinity(0, {pinned_to})
+        if ready is not None:
+            ready.wait()
         start = time.perf_counter()
         for _ in range(calls):
             np.dot(a, b, out=out)
@@ -67,11 +70,10 @@ def _products_at_once(cpus, calls=50):
     """Each CPU's seconds for ``calls`` one-thread products, one thread pinned to each, all
     at once (NumPy releases the GIL in a product)."""
     times = [0.0] * len(cpus)
-    start = threading.Barrier(len(cpus))
+    ready = threading.Barrier(len(cpus))
 
-    def run(k):
-        start.wait()
-        times[k] = _timed_products(cpus[k], calls)
+    def run(k):  # operands made and thread pinned before the barrier: the clocks overlap
+        times[k] = _timed_products(cpus[k], calls, ready)
 
     with threadpool_limits(1):  # once for all: each thread setting it would race
         workers = [threading.Thread(target=run, args=(k,)) for k in range(len(cpus))]
