@@ -4,7 +4,9 @@
     python benchmarks/host_phases.py --seconds 60 --size 784-512-512-10 --rows 12800
 
 On a shared virtual machine two busy vCPUs may share more of the physical machine than one
-does (a neighbour, sibling hyperthreads, caches). This alternates, for ``--seconds``:
+does (a neighbour, sibling hyperthreads, caches), or pass data between them more slowly at
+times (here: each CPU as fast as ever, alone or with the other busy, while two threads
+exchanging data slowed; docs/benchmarks.md). This alternates, for ``--seconds``:
 
 - a probe: 100 products (128, 784) @ (784, 512) on two BLAS threads, before and after each
   sample; a sample is "quiet" when both probes took at most 1.15x the fastest probe so far,

@@ -9,9 +9,11 @@
   product, weight gradient and input gradient below the first layer, same shapes and threads,
   preallocated outputs, through NumPy's ``np.dot`` (:mod:`~fastmlp.bench.epoch_pieces`). Each
   epoch and its GEMMs are a pair measured under a second apart, and the verdict is the median
-  of the pairs' ratios: this host's speed changes in phases of a few seconds (two threads at
-  once run up to 1.4x slower while either thread alone runs as fast as ever, measured), and a
-  ratio of two times taken seconds apart mixed the phases;
+  of the pairs' ratios: this host's speed changes in phases of a few seconds (two threads
+  passing data between them run up to 1.4x slower, the team's epoch 1.7x, while either
+  thread alone, or both working apart, run as fast as ever; measured with
+  ``benchmarks/host_phases.py``), and a ratio of two times taken seconds apart mixed the
+  phases;
 - after the pairs, interleaved with a one-epoch ``fit`` (input checks included), the rest,
   piece by piece: the GEMMs as the fused kernel issues them (BLAS called with transpose
   flags) over the plain ones, the gather, bias + activation, the loss, the activation
