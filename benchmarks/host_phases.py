@@ -41,6 +41,9 @@ from fastmlp import MLP, Adam
 from fastmlp.bench.machine import machine_info, machine_lines
 from fastmlp.bench.sizes import parse_size
 
+#: Idling after the two-thread probe, before the one-thread timings.
+SETTLE_SECONDS = 0.15
+
 
 def _timed_products(pinned_to, calls, ready=None):
     """Seconds for ``calls`` products on the calling thread (pinned to one CPU if given; on
@@ -116,6 +119,9 @@ def main(argv=None):
     began, taken = time.perf_counter(), 0
     while time.perf_counter() - began < args.seconds:
         before = _products(2)
+        # Idle until BLAS's other thread, spinning on after the products, has gone to sleep
+        # (about 0.1 s): beside it, a thread pinned to its CPU ran 5-10 % slower alone.
+        time.sleep(SETTLE_SECONDS)
         alone = [_products(1, cpu, calls=50) * 2 for cpu in cpus]
         together = [t * 2 for t in _products_at_once(cpus)]
         order = (2, 1) if taken % 2 == 0 else (1, 2)
