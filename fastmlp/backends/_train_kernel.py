@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _formulas as F
 from . import _team as T
+from . import _train_gather as G
 from . import _train_losses as L
 from . import _train_steps as S
 from . import _views as V
@@ -141,16 +142,8 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                 r0, r1 = T.share(B, member, size, grain)
                 u0, u1, zero, _ = S.unsigned(r0, r1, 0, 0)  # the passes' bounds, unsigned
                 xb = V.matrix_at(work, 0, B, n_in)
-                for i in range(r0, r1):
-                    row = orders[e, start + i]
-                    S.copy_row(V.vector_at(X, row * n_in, n_in), xb[i])  # converts pixels too
-                    if loss_code == CROSS_ENTROPY:
-                        batch.labels[i] = data.labels[row]
-                    else:
-                        for j in range(data.targets.shape[1]):
-                            batch.targets[i, j] = data.targets[row, j]
-                    if weighted:
-                        batch.weights[i] = data.weights[row]
+                G.gather(data, batch, xb, orders, e, start, r0, r1, loss_code == CROSS_ENTROPY,
+                         weighted)
                 wsum = float(B)
                 if meet_after_gather:
                     if dropout and lead:
