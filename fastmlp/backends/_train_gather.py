@@ -19,10 +19,11 @@ from ._views import vector_at
 #: The gather asks for a row's first lines this many rows before copying it, and for
 #: :data:`ROW_PREFETCH_LINES` lines of it: enough for the hardware's prefetchers to carry on
 #: along the row. Measured (Zen 4, 784-128-10 on Fashion-MNIST, a team of two, one process
-#: alternating epochs with and without, 24-30 pairs a run): 8 rows ahead and 4 lines, epochs
-#: 0.966-0.980 of those without in three runs; 8 or 16 lines, 0.985-0.989; 4 rows ahead,
-#: 0.977-1.002. Asking for the whole of the next batch's rows during the update gained nothing
-#: (0.997): they had left the caches when the gather came to them.
+#: alternating epochs with and without, 24-40 pairs a run, medians of the pairs' ratios):
+#: 8 rows ahead and 4 lines, epochs 0.966-0.987 of those without in four runs; 8 or 16 lines,
+#: 0.989 and 0.985; 4 rows ahead, 0.980-0.995 in three. Asking for the whole of the next
+#: batch's rows during the update gained nothing (1.000): they had left the caches when the
+#: gather came to them.
 GATHER_AHEAD = 8
 ROW_PREFETCH_LINES = 4
 
