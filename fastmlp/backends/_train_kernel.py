@@ -2,11 +2,10 @@
 
 The network arrives as named tuples of plain arrays (:mod:`._train_args`). Around each GEMM
 (BLAS into preallocated storage, :mod:`._blas`) everything is fused: bias + activation in one
-pass, the activation derivative in one pass, softmax cross-entropy forward and backward in
-one pass per row, and each layer's update right after its weight gradient, while that is in
-the cache. Nothing is allocated per step. Every formula comes from :mod:`._formulas`, shared
-with the op kernels, so the numbers are those of the layer-by-layer path; the tests compare
-the two, non-finite inputs included.
+pass, the activation derivative in one, softmax cross-entropy forward and backward in one per
+row, each layer's update right after its weight gradient, in cache. Nothing is allocated per step.
+Every formula comes from :mod:`._formulas`, shared with the op kernels, so the numbers are
+those of the layer-by-layer path; the tests compare the two, non-finite inputs included.
 
 On a team of threads each member gathers its share of the batch's rows and takes them alone
 through the forward pass, the loss and the backward pass down to every layer's ``d``: a row
@@ -22,9 +21,8 @@ dropout masks (the generator is one sequence), behind a barrier of their own, as
 weighted batch's weights (every member adds them all up).
 
 Two barriers a step, whatever the depth (a team sharing every layer's columns met at every
-layer, and lost by it on 784-128-10, :mod:`fastmlp.training.team`), and three more around a
-layer wide enough to share by columns (``layers.cols``): BLAS then packs half of its ``W``
-on each member.
+layer, and lost by it on 784-128-10, :mod:`fastmlp.training.team`), three more around a layer
+wide enough to share by columns (``layers.cols``): BLAS then packs half its ``W`` a member.
 """
 
 from __future__ import annotations
@@ -35,8 +33,8 @@ import math
 import numpy as np
 
 from . import _formulas as F
+from . import _prefetch as P
 from . import _team as T
-from . import _train_gather as G
 from . import _train_losses as L
 from . import _train_steps as S
 from . import _views as V
@@ -68,12 +66,10 @@ def train_batches_for(loss_code, activations, rule, weighted, dropout, columns=F
     time (cold start, issue 12: about 0.6 s for the rules, 0.45 s for the weighting, 0.1-0.3 s
     for dropout, 0.2-0.45 s for the columns, measured; leaky ReLU's loops beside ReLU's and the
     update's short-circuit flags, 0.28 s together). Each constant multiplies the kernels a
-    process may compile (a test suite, or a user trying several optimizers, compiles each
-    combination); a network has one or two activations, and each kernel is compiled once per
-    process and cached on disk like every kernel (Numba keys the cache on the constants). Rows
-    are always gathered in a given order, storage order included: a second path viewing the rows
-    in place when unshuffled cost 0.3 s of compilation, for a saving (one sequential copy of the
-    rows an epoch) only unshuffled fits would see.
+    process may compile, each once (a test suite, or a user trying several optimizers), then
+    cached on disk (Numba keys the cache on the constants); a network has one or two
+    activations. Rows are always gathered in a given order, storage order included: viewing
+    unshuffled rows in place cost 0.3 s of compilation, to save one copy of them an epoch.
     """
     return _kernel(int(loss_code), int(activations), int(rule), bool(weighted), bool(dropout),
                    bool(columns))
@@ -142,8 +138,20 @@ def _kernel(loss_code, used, rule, weighted, dropout, columns):
                 r0, r1 = T.share(B, member, size, grain)
                 u0, u1, zero, _ = S.unsigned(r0, r1, 0, 0)  # the passes' bounds, unsigned
                 xb = V.matrix_at(work, 0, B, n_in)
-                G.gather(data, batch, xb, orders, e, start, r0, r1, loss_code == CROSS_ENTROPY,
-                         weighted)
+                for i in range(r0 - P.GATHER_AHEAD, r1):  # rows asked for ahead (._prefetch)
+                    if i + P.GATHER_AHEAD < r1:
+                        P.prefetch_row_start(X, orders[e, start + i + P.GATHER_AHEAD] * n_in)
+                    if i < r0:
+                        continue
+                    row = orders[e, start + i]
+                    S.copy_row(V.vector_at(X, row * n_in, n_in), xb[i])  # converts pixels too
+                    if loss_code == CROSS_ENTROPY:
+                        batch.labels[i] = data.labels[row]
+                    else:
+                        for j in range(data.targets.shape[1]):
+                            batch.targets[i, j] = data.targets[row, j]
+                    if weighted:
+                        batch.weights[i] = data.weights[row]
                 wsum = float(B)
                 if meet_after_gather:
                     if dropout and lead:

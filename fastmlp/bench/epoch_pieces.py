@@ -28,7 +28,8 @@ import numpy as np
 
 from .. import _huge_pages as huge_pages
 from ..backends._blas import matmul
-from ..backends._train_gather import GATHER_AHEAD, copy_row, prefetch_row
+from ..backends._prefetch import GATHER_AHEAD, prefetch_row_start
+from ..backends._train_steps import copy_row
 
 # The error model of the library's kernels: "python" would test every division for zero.
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -150,7 +151,7 @@ def _gather(X, y, order, start, rows, steps, xb, yb):
         first = start + s * rows
         for i in range(-GATHER_AHEAD, rows):  # as the fused kernel's gather goes
             if i + GATHER_AHEAD < rows:
-                prefetch_row(flat, order[first + i + GATHER_AHEAD] * n_in, n_in)
+                prefetch_row_start(flat, order[first + i + GATHER_AHEAD] * n_in)
             if i >= 0:
                 row = order[first + i]
                 copy_row(X[row], xb[i])  # the fused kernel's own row copy
