@@ -9,9 +9,9 @@ epoch's worth of that piece and nothing else:
   gradients, input gradients below the first layer), one Python call per product;
 - the same GEMMs as the fused kernel issues them (its ``matmul``: the same BLAS called from
   ``@njit`` with transpose flags);
-- the gather of shuffled rows, bias + ReLU, softmax cross-entropy forward and backward, the
-  ReLU derivative with the bias gradient, and an Adam pass over every parameter, each a small
-  jitted loop over the epoch's steps.
+- the gather of shuffled rows (prefetching as the kernel does), bias + ReLU, softmax
+  cross-entropy forward and backward, the ReLU derivative with the bias gradient, and an Adam
+  pass over every parameter, each a small jitted loop over the epoch's steps.
 
 These are stand-ins for the cost of each piece, not the library's kernels: they do the same
 work on the same shapes, so "epoch minus the pieces" is what calls, hand-offs and cache
@@ -147,8 +147,7 @@ def _numba_gemms(inputs, W, z, d, gW, group, steps):
 @_jit
 def _gather(X, y, order, start, rows, steps, xb, yb):
     flat, n_in = X.reshape(-1), X.shape[1]
-    for s in range(steps):
-        first = start + s * rows
+    for first in range(start, start + steps * rows, rows):
         for i in range(-GATHER_AHEAD, rows):  # as the fused kernel's gather goes
             if i + GATHER_AHEAD < rows:
                 prefetch_row_start(flat, order[first + i + GATHER_AHEAD] * n_in)
