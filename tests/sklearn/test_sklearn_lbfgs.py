@@ -7,9 +7,11 @@ import pytest
 import scipy.optimize
 import scipy.sparse as sp
 import sklearn.neural_network as reference
+import threadpoolctl
 from sklearn.datasets import load_iris, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 
+from fastmlp.backends._blas import LIBRARY_PATH
 from fastmlp.sklearn import MLPClassifier, MLPRegressor
 from fastmlp.sklearn._lbfgs import run_lbfgs
 
@@ -95,3 +97,34 @@ def test_lbfgs_has_no_partial_fit_and_no_dropout():
     X, y = load_iris(return_X_y=True)
     with pytest.raises(ValueError, match="dropout needs a stochastic solver"):
         MLPClassifier(solver="lbfgs", dropout=0.2).fit(X, y)
+
+
+def _blas_threads():
+    return {pool.filepath: pool.num_threads
+            for pool in threadpoolctl.ThreadpoolController().lib_controllers
+            if pool.user_api == "blas"}
+
+
+def test_lbfgs_runs_with_the_network_s_blas_the_only_pool_of_threads(monkeypatch):
+    # L-BFGS-B multiplies with SciPy's BLAS, the network with NumPy's: while it runs, every
+    # other library is held to one thread, and every count comes back after.
+    import scipy.linalg  # noqa: F401 - SciPy's BLAS loaded, as L-BFGS-B loads it
+    X, y = make_friedman1(100, n_features=5, random_state=0)
+    captured = {}
+    original = scipy.optimize.minimize
+
+    def spy(fun, x0, **kwargs):
+        captured["threads"] = _blas_threads()
+        return original(fun, x0, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", spy)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        with pytest.warns(ConvergenceWarning):  # five iterations: not converged
+            MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0,
+                         max_iter=5).fit(X, y)
+        assert _blas_threads() == before
+    expected = {path: (n if path == LIBRARY_PATH else 1) for path, n in before.items()}
+    assert captured["threads"] == expected
+    if LIBRARY_PATH is not None and len(before) > 1:
+        assert expected != before  # the check above held another library to one thread
