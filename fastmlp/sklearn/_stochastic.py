@@ -1,7 +1,7 @@
 """The stochastic solvers ("sgd", "adam") with scikit-learn's epoch rules, on fastmlp's ``fit``.
 
-Each epoch is one call to :meth:`fastmlp.Sequential.fit` (the fused Numba kernel on the
-"numba" backend); between epochs this module does what scikit-learn's MLP does: the loss
+Training is one call to :meth:`fastmlp.Sequential.fit` (the fused Numba kernel on the
+"numba" backend); after each epoch this module does what scikit-learn's MLP does: the loss
 curve, the ``tol`` / ``n_iter_no_change`` test on the training loss or on a held-out
 validation score, the "invscaling" and "adaptive" learning rates, keeping the best weights
 under early stopping, and the ConvergenceWarning when ``max_iter`` runs out.
@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from .. import SGD, Adam
+from ..callbacks import Callback
 from ..training.health import DivergenceWarning
 from ._network import squared_weight_norm
 
@@ -97,64 +98,92 @@ def run_epochs(est, data, incremental):
     ``data`` holds the training arrays (``X``, ``Y`` as the fastmlp loss takes them, the
     sample weights or None), the validation arrays or None, the batch size and the optimizer.
 
+    Dense input trains in one ``fit`` call, scikit-learn's rules applied after each epoch by a
+    callback (:class:`_EpochRules`): a call per epoch paid ``fit``'s checks of the whole input
+    each time (20,000 Fashion-MNIST rows: about 15 ms an epoch; 150 iris rows: 0.5 ms of an
+    epoch's 0.5 ms). Sparse input goes a chunk of batches at a time, the same rules after
+    each pass.
+    """
+    rules = _EpochRules(est, data)
+    epochs = 1 if incremental else est.max_iter
+    est.n_iter_ = 0
+    try:
+        with warnings.catch_warnings():
+            # One epoch of many: whether training learns is scikit-learn's convergence rules'
+            # call (ConvergenceWarning), not fastmlp's verdict on the run.
+            warnings.simplefilter("ignore", DivergenceWarning)
+            if sp.issparse(data.X):
+                for _ in range(epochs):
+                    if rules.after_epoch(_sparse_pass(est.model_, data, est._random_state,
+                                                      est.shuffle)):
+                        break
+            else:
+                est.model_.fit(data.X, data.Y, epochs=epochs, batch_size=data.batch_size,
+                               optimizer=data.optimizer, shuffle=est.shuffle, verbose=0,
+                               sample_weight=data.sample_weight, callbacks=[rules])
+        if not incremental and not rules.stopped and est.n_iter_ == est.max_iter:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
+                          "reached and the optimization hasn't converged yet.",
+                          ConvergenceWarning, stacklevel=5)
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.", stacklevel=5)
+    if data.validation is not None:
+        for param, best in zip(est.model_.parameters(), est._best_params):
+            param[...] = best
+
+
+class _EpochRules(Callback):
+    """What scikit-learn's MLP does after each epoch: ``loss_`` and the loss curve, the
+    ``tol`` / ``n_iter_no_change`` test, the "invscaling" and "adaptive" rates; stops the
+    ``fit`` it is given to when the test says so.
+
     With sample weights each batch's data loss is its weighted mean (scikit-learn's), and
     ``loss_`` is the epoch's weighted mean plus the penalty; scikit-learn averages the
     batches' weighted means by their row counts instead, which is the same number for one
     full batch.
     """
-    model, head, opt = est.model_, est._head, data.optimizer
-    n = data.X.shape[0]
-    n_batches = -(-n // data.batch_size)
-    # The penalty of a batch is divided by its weight sum (its size, without weights).
-    total_weight = n if data.sample_weight is None else float(data.sample_weight.sum())
-    est.n_iter_ = 0
-    try:
-        for _ in range(est.max_iter):
-            core_loss = _epoch(model, data, est._random_state, est.shuffle)
-            penalty = (0.5 * est.alpha * squared_weight_norm(model, head) * n_batches
-                       / total_weight)
-            est.n_iter_ += 1
-            est.loss_ = head.reported_loss(core_loss) + penalty
-            est.t_ += n
-            est.loss_curve_.append(est.loss_)
-            if est.verbose:
-                print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
-            _count_no_improvement(est, data)
-            if est.solver == "sgd" and est.learning_rate == "invscaling":
-                set_learning_rate(opt, est.learning_rate_init / (est.t_ + 1) ** est.power_t)
-            if est._no_improvement_count > est.n_iter_no_change:
-                if _stop_or_slow_down(est, opt, data.validation is not None):
-                    break
-                est._no_improvement_count = 0
-            if incremental:
-                break
-            if est.n_iter_ == est.max_iter:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) "
-                              "reached and the optimization hasn't converged yet.",
-                              ConvergenceWarning, stacklevel=5)
-    except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.", stacklevel=5)
-    if data.validation is not None:
-        for param, best in zip(model.parameters(), est._best_params):
-            param[...] = best
+
+    def __init__(self, est, data):
+        self.est, self.data = est, data
+        self.n = data.X.shape[0]
+        self.n_batches = -(-self.n // data.batch_size)
+        # The penalty of a batch is divided by its weight sum (its size, without weights).
+        self.total_weight = (self.n if data.sample_weight is None
+                             else float(data.sample_weight.sum()))
+        self.stopped = False
+
+    def on_epoch_end(self, model, epoch, logs):
+        if self.after_epoch(logs["loss"]):
+            model.stop_training = True
+
+    def after_epoch(self, core_loss):
+        """Apply the rules to an epoch whose mean fastmlp loss was ``core_loss``; True to
+        stop."""
+        est, opt = self.est, self.data.optimizer
+        penalty = (0.5 * est.alpha * squared_weight_norm(est.model_, est._head)
+                   * self.n_batches / self.total_weight)
+        est.n_iter_ += 1
+        est.loss_ = est._head.reported_loss(core_loss) + penalty
+        est.t_ += self.n
+        est.loss_curve_.append(est.loss_)
+        if est.verbose:
+            print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+        _count_no_improvement(est, self.data)
+        if est.solver == "sgd" and est.learning_rate == "invscaling":
+            set_learning_rate(opt, est.learning_rate_init / (est.t_ + 1) ** est.power_t)
+        if est._no_improvement_count > est.n_iter_no_change:
+            if _stop_or_slow_down(est, opt, self.data.validation is not None):
+                self.stopped = True
+                return True
+            est._no_improvement_count = 0
+        return False
 
 
-def _epoch(model, data, random_state, shuffle):
-    """One pass over the training data; returns fastmlp's mean loss over it."""
-    with warnings.catch_warnings():
-        # One epoch of many: whether training learns is scikit-learn's convergence rules'
-        # call (ConvergenceWarning), not a per-epoch verdict.
-        warnings.simplefilter("ignore", DivergenceWarning)
-        return _one_pass(model, data, random_state, shuffle)
-
-
-def _one_pass(model, data, random_state, shuffle):
+def _sparse_pass(model, data, random_state, shuffle):
+    """One pass over sparse training data, densified a chunk of whole batches at a time;
+    returns fastmlp's mean loss over it."""
     X, Y, batch_size, opt = data.X, data.Y, data.batch_size, data.optimizer
     weights = data.sample_weight
-    if not sp.issparse(X):
-        history = model.fit(X, Y, epochs=1, batch_size=batch_size, optimizer=opt,
-                            shuffle=shuffle, verbose=0, sample_weight=weights)
-        return history.history["loss"][0]
     n = X.shape[0]
     order = random_state.permutation(n) if shuffle else np.arange(n)
     rows = max(1, _CHUNK_VALUES // max(1, X.shape[1]) // batch_size) * batch_size

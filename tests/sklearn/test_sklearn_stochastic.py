@@ -13,6 +13,7 @@ import sklearn.neural_network as reference
 from sklearn.datasets import load_iris, make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 
+import fastmlp
 from fastmlp.sklearn import MLPClassifier, MLPRegressor
 
 EXACT = dict(rtol=1e-10, atol=1e-12)
@@ -204,3 +205,42 @@ def test_sgd_with_penalty_matches_scikit_learn(backend, binary, alpha):
     # scikit-learn adds each batch's penalty with the weights of that batch (documented in
     # docs/sklearn.md): the curves part by a fraction of the penalty's change in an epoch.
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-4)
+
+
+def test_dense_training_is_one_fit_call_whatever_the_epochs(monkeypatch):
+    # fit's checks of the whole input ran once an epoch when each epoch was a call of its own.
+    calls = []
+    original = fastmlp.Sequential.fit
+
+    def counting(self, *args, **kwargs):
+        calls.append(kwargs.get("epochs"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(fastmlp.Sequential, "fit", counting)
+    X, y = iris()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=12, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 12 and len(clf.loss_curve_) == 12
+    assert calls == [12]
+    calls.clear()
+    clf.partial_fit(X, y)
+    assert calls == [1]
+
+
+def test_ctrl_c_mid_training_keeps_the_epochs_done_with_scikit_learns_warning(monkeypatch):
+    from fastmlp.sklearn import _stochastic
+
+    original = _stochastic._EpochRules.after_epoch
+
+    def interrupted_in_the_fourth_epoch(self, core_loss):
+        if self.est.n_iter_ == 3:
+            raise KeyboardInterrupt
+        return original(self, core_loss)
+
+    monkeypatch.setattr(_stochastic._EpochRules, "after_epoch", interrupted_in_the_fourth_epoch)
+    X, y = iris()
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
+    assert clf.predict(X).shape == y.shape
