@@ -111,8 +111,8 @@ def _blas_on_one_thread():
 
 
 def evaluating_beside(trainer):
-    """A context for a fit's own evaluations (its starting loss, each epoch's validation):
-    on one BLAS thread when ``trainer`` trains on a team.
+    """A context for a fit's own evaluations (its starting loss, each epoch's validation and
+    callbacks): on one BLAS thread when ``trainer`` trains on a team.
 
     A product on several BLAS threads leaves OpenBLAS's other threads spinning after it
     (for 2**28 cycles, 0.1 s here) on the cores the team then runs on, and a new member was

@@ -76,6 +76,32 @@ def test_a_fit_on_a_team_evaluates_on_one_blas_thread():
             assert _blas.blas_threads() == before
 
 
+def test_callbacks_of_a_fit_on_a_team_run_on_one_blas_thread():
+    # A callback's products on several BLAS threads left them spinning where the team's next
+    # epoch ran; a serial fit leaves the count as it is.
+    if _blas.blas_threads() is None:
+        pytest.skip("the kernels' BLAS cannot tell its thread count")
+    X = np.random.default_rng(0).random((512, 784), dtype=np.float32)
+    y = np.arange(512) % 10
+
+    class Seen(fastmlp.callbacks.Callback):
+        counts = []
+
+        def on_epoch_end(self, model, epoch, logs):
+            self.counts.append(_blas.blas_threads())
+
+    for threads in (1, 2):
+        with fastmlp.threads(threads):
+            model = MLP([784, 512, 512, 10], seed=0)
+            assert FusedTrainer(model, X, y, 128).team_size == min(threads, team_module._cores())
+            Seen.counts = []
+            model.fit(X, y, epochs=2, batch_size=128, optimizer=Adam(1e-3), verbose=0,
+                      callbacks=[Seen()])
+            on_a_team = min(threads, team_module._cores()) > 1
+            assert Seen.counts == [1 if on_a_team else threads] * 2
+            assert _blas.blas_threads() == threads
+
+
 @numba.njit(nogil=True)
 def _fail_or_wait(fail_member, team):
     if team.member == fail_member:
