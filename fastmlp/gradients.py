@@ -21,10 +21,16 @@ def analytic_gradients(model, X, y, weights=None):
     ``X``, ``y`` (and the sample ``weights (n,)``, for the weighted mean loss, or None) are
     already validated. Returns copies aligned with ``model.parameters()``.
     """
+    return loss_and_gradients(model, X, y, weights)[1]
+
+
+def loss_and_gradients(model, X, y, weights=None):
+    """``(mean loss, gradients)`` from one forward and one backward pass, as
+    :func:`analytic_gradients` (whose loss this is: the same forward pass)."""
     out = model._forward(X, training=False)
-    model._loss.forward(model.ops, out, y, weights)
+    loss = model._loss.forward(model.ops, out, y, weights)
     model._backward(model._loss.backward(model.ops))
-    return [np.copy(g) for g in model._grads]
+    return float(loss), [np.copy(g) for g in model._grads]
 
 
 def network_spec(model):

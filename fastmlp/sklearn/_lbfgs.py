@@ -19,7 +19,9 @@ import scipy.sparse as sp
 import threadpoolctl
 from sklearn.exceptions import ConvergenceWarning
 
+from .._validation import check_sample_weight
 from ..backends._blas import LIBRARY_PATH
+from ..gradients import loss_and_gradients
 from ._network import squared_weight_norm
 
 #: Dense values per chunk when densifying sparse input (64 MiB of float64).
@@ -44,14 +46,18 @@ def run_lbfgs(est, X, Y, sample_weight=None):
         for param, start, stop in zip(params, bounds[:-1], bounds[1:]):
             param.ravel()[...] = theta[start:stop]
 
+    # Dense input is checked and converted once; sparse input a chunk at a time, as it is
+    # densified for each evaluation.
+    dense = None if sp.issparse(X) else [(1.0, *_checked(model, X, Y, sample_weight))]
+
     def mean_loss_and_gradient():
         loss, grad = 0.0, np.zeros(bounds[-1])
-        for X_part, Y_part, w_part in _chunks(X, Y, sample_weight):
-            share = (X_part.shape[0] if w_part is None else float(w_part.sum())) / n
+        for share, X_part, Y_part, w_part in dense or _sparse_chunks(model, X, Y,
+                                                                     sample_weight, n):
             if share == 0:
                 continue  # rows of weight zero add nothing
-            loss += model.evaluate(X_part, Y_part, sample_weight=w_part)["loss"] * share
-            grads = model.gradients(X_part, Y_part, sample_weight=w_part)
+            part_loss, grads = loss_and_gradients(model, X_part, Y_part, w_part)
+            loss += part_loss * share
             grad += np.concatenate([g.ravel() for g in grads]).astype(np.float64) * share
         return loss, grad
 
@@ -86,14 +92,20 @@ def run_lbfgs(est, X, Y, sample_weight=None):
     est.loss_ = head.reported_loss(loss) + 0.5 * alpha * squared_weight_norm(model, head) / n
 
 
-def _chunks(X, Y, w):
-    if not sp.issparse(X):
-        yield X, Y, w
-        return
+def _checked(model, X, Y, w):
+    """``(X, Y, w)`` checked and converted as the model's gradients take them."""
+    X, Y = model._check_Xy(X, Y)
+    return X, Y, check_sample_weight(w, len(X), model.dtype)
+
+
+def _sparse_chunks(model, X, Y, w, total):
+    """``(share of the total weight, X, Y, w)`` a chunk of rows at a time, densified."""
     rows = max(1, _CHUNK_VALUES // max(1, X.shape[1]))
     for start in range(0, X.shape[0], rows):
-        part = slice(start, start + rows)
-        yield X[part].toarray(), Y[part], None if w is None else w[part]
+        stop = min(start + rows, X.shape[0])
+        w_part = None if w is None else w[start:stop]
+        share = (stop - start if w_part is None else float(w_part.sum())) / total
+        yield (share, *_checked(model, X[start:stop].toarray(), Y[start:stop], w_part))
 
 
 def _one_pool_of_blas_threads():
