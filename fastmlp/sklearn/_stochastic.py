@@ -134,8 +134,8 @@ def run_epochs(est, data, incremental):
 
 class _EpochRules(Callback):
     """What scikit-learn's MLP does after each epoch: ``loss_`` and the loss curve, the
-    ``tol`` / ``n_iter_no_change`` test, the "invscaling" and "adaptive" rates; stops the
-    ``fit`` it is given to when the test says so.
+    ``tol`` / ``n_iter_no_change`` test, the "invscaling" and "adaptive" rates. As a
+    callback of ``fit`` it stops the run (``model.stop_training``) when the test says so.
 
     With sample weights each batch's data loss is its weighted mean (scikit-learn's), and
     ``loss_`` is the epoch's weighted mean plus the penalty; scikit-learn averages the

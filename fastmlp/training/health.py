@@ -95,17 +95,19 @@ _SAFE_INPUT = {np.dtype(np.float32): 1e18, np.dtype(np.float64): 1e150}
 def check_input_scale(X, what="X"):
     """Warn when ``X`` holds values so large that training or inference in its dtype overflows.
 
-    Returns the largest magnitude (a float)."""
-    largest = largest_magnitude(X)
+    Only floats are scanned: the 8- and 16-bit integers ``fit`` keeps as they are (pixels)
+    cannot be that large (a scan of 60,000 rows of 784 of them took 3 ms a call)."""
     limit = _SAFE_INPUT.get(X.dtype)
-    if limit is not None and largest > limit:
+    if limit is None:
+        return
+    largest = largest_magnitude(X)
+    if largest > limit:
         warnings.warn(
             f"{what} holds values as large as {largest:.3g}; {X.dtype.name} arithmetic overflows "
             f"on such inputs (it tops out at {np.finfo(X.dtype).max:.3g}), so results would be "
             f"inf or NaN. Scale the inputs (e.g. divide by their largest value, or "
             f"sklearn.preprocessing.StandardScaler) or use dtype='float64'",
             RuntimeWarning, stacklevel=4)
-    return largest
 
 
 def check_optimizer_state(optimizer):
