@@ -72,12 +72,8 @@ def epoch_by_epoch(model, trainer, pacer, initial_epoch, epochs, shuffling, vali
         if verbose:
             print(_epoch_line(epoch, epochs, logs), file=sys.stderr if verbose == 1
                   else sys.stdout, flush=True)
-        # On one BLAS thread too: a callback's products on several (scikit-learn's drop-in
-        # sums its weights' squares with np.dot) left threads spinning where the team's next
-        # epoch ran, 45 ms of its 110 (784-256-10, docs/benchmarks.md).
-        with evaluating_beside(trainer):
-            for cb in callbacks:
-                cb.on_epoch_end(model, epoch, logs)
+        for cb in callbacks:
+            cb.on_epoch_end(model, epoch, logs)
         if model.stop_training:
             break
 

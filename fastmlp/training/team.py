@@ -98,9 +98,9 @@ def team_size(step_work):
 
 
 @contextlib.contextmanager
-def _blas_on_one_thread():
-    """BLAS multiplies on one thread meanwhile; its count comes back after (nothing changes
-    where the count cannot be told)."""
+def blas_on_one_thread():
+    """The kernels' BLAS multiplies on one thread meanwhile; its count comes back after
+    (nothing changes where the count cannot be told)."""
     threads = _blas.blas_threads()
     _blas.set_blas_threads(1)
     try:
@@ -111,8 +111,8 @@ def _blas_on_one_thread():
 
 
 def evaluating_beside(trainer):
-    """A context for a fit's own evaluations (its starting loss, each epoch's validation and
-    callbacks): on one BLAS thread when ``trainer`` trains on a team.
+    """A context for a fit's own evaluations (its starting loss, each epoch's validation):
+    on one BLAS thread when ``trainer`` trains on a team.
 
     A product on several BLAS threads leaves OpenBLAS's other threads spinning after it
     (for 2**28 cycles, 0.1 s here) on the cores the team then runs on, and a new member was
@@ -120,7 +120,7 @@ def evaluating_beside(trainer):
     epoch took 250 ms, later ones 180 ms (measured, docs/benchmarks.md). On one thread BLAS
     has no other thread to wake."""
     if getattr(trainer, "team_size", 1) > 1:
-        return _blas_on_one_thread()
+        return blas_on_one_thread()
     return contextlib.nullcontext()
 
 
@@ -147,7 +147,7 @@ def run_as_team(kernel, args, size):
 
     members = [threading.Thread(target=member, args=(m,), name=f"fastmlp-member-{m}",
                                 daemon=True) for m in range(1, size)]
-    with _blas_on_one_thread():
+    with blas_on_one_thread():
         try:
             for thread in members:
                 thread.start()

@@ -244,3 +244,27 @@ def test_ctrl_c_mid_training_keeps_the_epochs_done_with_scikit_learns_warning(mo
         clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=0).fit(X, y)
     assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
     assert clf.predict(X).shape == y.shape
+
+
+def test_epoch_rules_run_on_one_blas_thread(monkeypatch):
+    # Their products (the penalty's sum of squares, a validation score) on two BLAS threads
+    # left the second spinning where the next epoch trained.
+    from fastmlp.backends import _blas
+    from fastmlp.sklearn import _stochastic
+
+    if _blas.blas_threads() is None:
+        pytest.skip("the kernels' BLAS cannot tell its thread count")
+    seen = []
+    original = _stochastic.squared_weight_norm
+
+    def spy(model, head):
+        seen.append(_blas.blas_threads())
+        return original(model, head)
+
+    monkeypatch.setattr(_stochastic, "squared_weight_norm", spy)
+    X, y = iris()
+    with fastmlp.threads(2), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
+        assert _blas.blas_threads() == 2
+    assert seen == [1, 1, 1]
