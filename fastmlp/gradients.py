@@ -25,8 +25,8 @@ def analytic_gradients(model, X, y, weights=None):
 
 
 def loss_and_gradients(model, X, y, weights=None):
-    """``(mean loss, gradients)`` from one forward and one backward pass, as
-    :func:`analytic_gradients` (whose loss this is: the same forward pass)."""
+    """``(mean loss, gradients)``: :func:`analytic_gradients` with the loss its forward pass
+    computed, for callers that need both (L-BFGS), at the cost of one pass."""
     out = model._forward(X, training=False)
     loss = model._loss.forward(model.ops, out, y, weights)
     model._backward(model._loss.backward(model.ops))

@@ -75,9 +75,10 @@ def _scipy_blas():
 #: Which library the kernels multiply with: "numpy" or "scipy".
 _library, _addresses = _numpy_blas()
 LIBRARY = "numpy" if _addresses is not None else "scipy"
-#: The file of the kernels' library when it is NumPy's own (None: SciPy's, the one SciPy's
-#: routines call too): products elsewhere in SciPy then run on another pool of BLAS threads.
-LIBRARY_PATH = _library._name if _library is not None else None
+#: The file of the kernels' library when it is NumPy's own, links resolved as threadpoolctl
+#: resolves them (None: SciPy's, the one SciPy's routines call too): products elsewhere in
+#: SciPy then run on another pool of BLAS threads.
+LIBRARY_PATH = os.path.realpath(_library._name) if _library is not None else None
 if _addresses is None:
     _addresses = _scipy_blas()
 
