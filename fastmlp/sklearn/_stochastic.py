@@ -154,16 +154,20 @@ class _EpochRules(Callback):
         self.stopped = False
 
     def on_epoch_end(self, model, epoch, logs):
-        # On one BLAS thread: products on two (the penalty's np.dot, the validation score)
-        # left BLAS's second thread spinning where the team's next epoch ran (784-256-10 on
-        # 20,000 rows, 6 epochs: 0.89 s against 0.67 s; docs/benchmarks.md).
-        with blas_on_one_thread():
-            if self.after_epoch(logs["loss"]):
-                model.stop_training = True
+        if self.after_epoch(logs["loss"]):
+            model.stop_training = True
 
     def after_epoch(self, core_loss):
         """Apply the rules to an epoch whose mean fastmlp loss was ``core_loss``; True to
         stop."""
+        # On one BLAS thread: products on two (the penalty's np.dot, the validation score)
+        # left BLAS's second thread spinning where the team's next epoch ran (784-256-10 on
+        # 20,000 rows, 6 epochs: 0.89 s against 0.67 s; docs/benchmarks.md); sparse input's
+        # next chunk trains on a team too.
+        with blas_on_one_thread():
+            return self._apply(core_loss)
+
+    def _apply(self, core_loss):
         est, opt = self.est, self.data.optimizer
         penalty = (0.5 * est.alpha * squared_weight_norm(est.model_, est._head)
                    * self.n_batches / self.total_weight)

@@ -268,3 +268,28 @@ def test_epoch_rules_run_on_one_blas_thread(monkeypatch):
         MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
         assert _blas.blas_threads() == 2
     assert seen == [1, 1, 1]
+
+
+def test_epoch_rules_run_on_one_blas_thread_for_sparse_input_too(monkeypatch):
+    import scipy.sparse as sp
+
+    from fastmlp.backends import _blas
+    from fastmlp.sklearn import _stochastic
+
+    if _blas.blas_threads() is None:
+        pytest.skip("the kernels' BLAS cannot tell its thread count")
+    seen = []
+    original = _stochastic.squared_weight_norm
+
+    def spy(model, head):
+        seen.append(_blas.blas_threads())
+        return original(model, head)
+
+    monkeypatch.setattr(_stochastic, "squared_weight_norm", spy)
+    X, y = iris()
+    with fastmlp.threads(2), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(
+            sp.csr_matrix(X), y)
+        assert _blas.blas_threads() == 2
+    assert seen == [1, 1, 1]
