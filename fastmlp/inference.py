@@ -27,11 +27,11 @@ class Inference:
 
     # ------------------------------------------------------------------ input checks
 
-    def _check_X(self, X, compact=False):
+    def _check_X(self, X, compact=False, measure=False):
         """Validated ``X``; with ``compact``, 8/16-bit integers stay integers (see
-        :meth:`_floats`)."""
+        :meth:`_floats`); with ``measure``, ``(X, its largest |x|)`` (:func:`.check.check_X`)."""
         return check.check_X(X, self.n_inputs, self.layers[0].describe(), self.dtype,
-                             compact=compact)
+                             compact=compact, measure=measure)
 
     def _floats(self, X):
         """Rows of ``X`` in the model's dtype: pixels kept as integers are converted per
@@ -45,11 +45,12 @@ class Inference:
             return check.check_indicator_targets(y, self.n_outputs, self.dtype)
         return check.check_targets(y, self.n_outputs, self.dtype)
 
-    def _check_Xy(self, X, y, compact=False):
-        X = self._check_X(X, compact)
+    def _check_Xy(self, X, y, compact=False, measure=False):
+        """Validated ``X, y`` (with ``measure``, ``X, y, X's largest |x|``)."""
+        X, largest = self._check_X(X, compact, measure=True)
         y = self._check_y(y)
         check.check_lengths(X, y)
-        return X, y
+        return (X, y, largest) if measure else (X, y)
 
     # ------------------------------------------------------------------ answers
 

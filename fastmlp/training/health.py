@@ -21,8 +21,6 @@ import warnings
 
 import numpy as np
 
-from .._validation import largest_magnitude
-
 #: How far above the starting loss an epoch's loss counts as an explosion.
 EXPLOSION = 100.0
 #: Rows the starting loss is measured on (the first ones): a forward pass, not an epoch.
@@ -92,22 +90,20 @@ def warn_if_diverged(history, start):
 _SAFE_INPUT = {np.dtype(np.float32): 1e18, np.dtype(np.float64): 1e150}
 
 
-def check_input_scale(X, what="X"):
-    """Warn when ``X`` holds values so large that training or inference in its dtype overflows.
-
-    Only floats are scanned: the 8- and 16-bit integers ``fit`` keeps as they are (pixels)
-    cannot be that large (a scan of 60,000 rows of 784 of them took 3 ms a call)."""
-    limit = _SAFE_INPUT.get(X.dtype)
-    if limit is None:
+def check_input_scale(largest, dtype, what="X"):
+    """Warn when inputs of ``dtype`` whose largest magnitude is ``largest`` (None: integers,
+    the 8- and 16-bit ones ``fit`` keeps as they are, which cannot be that large) would
+    overflow training or inference in that dtype. ``largest`` comes from the input checks'
+    scan for NaN/inf (:func:`fastmlp._validation.check_X`): no second pass over the data."""
+    limit = _SAFE_INPUT.get(np.dtype(dtype))
+    if largest is None or limit is None or largest <= limit:
         return
-    largest = largest_magnitude(X)
-    if largest > limit:
-        warnings.warn(
-            f"{what} holds values as large as {largest:.3g}; {X.dtype.name} arithmetic overflows "
-            f"on such inputs (it tops out at {np.finfo(X.dtype).max:.3g}), so results would be "
-            f"inf or NaN. Scale the inputs (e.g. divide by their largest value, or "
-            f"sklearn.preprocessing.StandardScaler) or use dtype='float64'",
-            RuntimeWarning, stacklevel=4)
+    warnings.warn(
+        f"{what} holds values as large as {largest:.3g}; {np.dtype(dtype).name} arithmetic "
+        f"overflows on such inputs (it tops out at {np.finfo(dtype).max:.3g}), so results "
+        f"would be inf or NaN. Scale the inputs (e.g. divide by their largest value, or "
+        f"sklearn.preprocessing.StandardScaler) or use dtype='float64'",
+        RuntimeWarning, stacklevel=4)
 
 
 def check_optimizer_state(optimizer):

@@ -89,7 +89,7 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
         optimizer state of the last step whose loss was finite.
     """
     # Pixels (8/16-bit integers) stay as they are; the trainers convert them batch by batch.
-    X, y = model._check_Xy(X, y, compact=True)
+    X, y, largest = model._check_Xy(X, y, compact=True, measure=True)
     weights = check_sample_weight(sample_weight, len(X), model.dtype)
     epochs = int(check_positive_number(epochs, "epochs", allow_zero=True, integer=True))
     initial_epoch = int(check_positive_number(initial_epoch, "initial_epoch", allow_zero=True,
@@ -109,7 +109,7 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, shuffle=True,
     validation = _check_validation(model, validation_data)
     callbacks = _check_callbacks(callbacks)
 
-    health.check_input_scale(X)
+    health.check_input_scale(largest, X.dtype)
     if optimizer is not None:
         model.optimizer = get_optimizer(optimizer)
     elif model.optimizer is None:

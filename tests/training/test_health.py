@@ -56,6 +56,18 @@ def test_inputs_that_overflow_float32_warn_before_training(backend):
             pass  # stopping is fine; silence is not
 
 
+def test_wide_integer_inputs_that_overflow_float32_warn_at_the_callers_line(backend):
+    X = np.full((8, 4), 2 ** 62, dtype=np.int64)  # converted to float32: 4.6e18
+    y = np.arange(8) % 2
+    model = MLP([4, 3, 2], backend=backend, seed=0)
+    with pytest.warns(RuntimeWarning, match="values as large as 4.61e\\+18.*float32") as caught:
+        try:
+            model.fit(X, y, epochs=1, verbose=0)
+        except FloatingPointError:
+            pass
+    assert [w.filename for w in caught if "as large as" in str(w.message)] == [__file__]
+
+
 def test_adam_whose_second_moment_overflows_stops_with_a_clear_error(backend):
     """Adam in float32 on inputs near 1e30: v overflows to inf and every update becomes 0."""
     rng = np.random.default_rng(0)
