@@ -22,10 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._validation import check_sample_weight
 from ..backends._blas import LIBRARY_PATH
 from ..gradients import loss_and_gradients
-from ._network import squared_weight_norm
-
-#: Dense values per chunk when densifying sparse input (64 MiB of float64).
-_CHUNK_VALUES = 1 << 23
+from ._network import sparse_chunk_rows, squared_weight_norm
 
 
 def run_lbfgs(est, X, Y, sample_weight=None):
@@ -100,7 +97,7 @@ def _checked(model, X, Y, w):
 
 def _sparse_chunks(model, X, Y, w, total):
     """``(share of the total weight, X, Y, w)`` a chunk of rows at a time, densified."""
-    rows = max(1, _CHUNK_VALUES // max(1, X.shape[1]))
+    rows = sparse_chunk_rows(X.shape[1])
     for start in range(0, X.shape[0], rows):
         stop = min(start + rows, X.shape[0])
         w_part = None if w is None else w[start:stop]

@@ -14,6 +14,16 @@ import numpy as np
 
 from .. import Dense, Dropout, ReLU, Sequential, Sigmoid, Tanh
 
+#: Dense values per chunk when densifying sparse input (64 MiB of float64).
+SPARSE_CHUNK_VALUES = 1 << 23
+
+
+def sparse_chunk_rows(n_features, multiple=1):
+    """Rows of ``n_features`` densified at a time from sparse input: about
+    :data:`SPARSE_CHUNK_VALUES` values, in whole multiples of ``multiple`` rows (a batch)."""
+    return max(1, SPARSE_CHUNK_VALUES // max(1, n_features) // multiple) * multiple
+
+
 #: scikit-learn's hidden activations as fastmlp layers (None: no layer).
 ACTIVATION_LAYERS = {"identity": None, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU}
 

@@ -22,10 +22,7 @@ from .. import SGD, Adam
 from ..callbacks import Callback
 from ..training.health import DivergenceWarning
 from ..training.team import blas_on_one_thread
-from ._network import squared_weight_norm
-
-#: Dense values per chunk when densifying sparse input (64 MiB of float64).
-_CHUNK_VALUES = 1 << 23
+from ._network import sparse_chunk_rows, squared_weight_norm
 
 
 class LearningRate:
@@ -195,7 +192,7 @@ def _sparse_pass(model, data, random_state, shuffle):
     weights = data.sample_weight
     n = X.shape[0]
     order = random_state.permutation(n) if shuffle else np.arange(n)
-    rows = max(1, _CHUNK_VALUES // max(1, X.shape[1]) // batch_size) * batch_size
+    rows = sparse_chunk_rows(X.shape[1], batch_size)
     total, total_weight = 0.0, 0.0
     for start in range(0, n, rows):
         index = order[start:start + rows]
