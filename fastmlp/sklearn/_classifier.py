@@ -215,6 +215,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return accuracy_score(y, self._decode(outputs), sample_weight=sample_weight)
 
     def _decode(self, outputs):
+        """Labels from output activations, as scikit-learn's ``LabelBinarizer`` decodes them."""
+        if self._label_binarizer.y_type_ == "multiclass":
+            # Its rule (the first largest output's class), without its dispatch: a quarter
+            # of a one-row predict's time.
+            return self.classes_[outputs.argmax(axis=1)]
         if outputs.shape[1] == 1:
             outputs = outputs.ravel()
         return self._label_binarizer.inverse_transform(outputs)

@@ -41,6 +41,16 @@ def test_any_label_type_multiclass(labels):
     assert [W.shape for W in clf.coefs_] == [(4, 16), (16, 3)]
 
 
+def test_multiclass_labels_decode_as_the_label_binarizer_decodes_them():
+    X, y = iris()
+    clf = quiet_fit(MLPClassifier(**QUICK), X, np.array(["a", "b", "c"])[y])
+    outputs = np.random.default_rng(0).random((200, 3))
+    outputs[:50] = outputs[:50].round(1)  # ties: the first largest output wins
+    outputs[50, 1] = outputs[51, 2] = np.nan
+    expected = clf._label_binarizer.inverse_transform(outputs)
+    np.testing.assert_array_equal(clf._decode(outputs), expected)
+
+
 @pytest.mark.parametrize("labels", [np.array([False, True]), np.array(["no", "yes"])])
 def test_binary_problems_have_one_logistic_output(labels):
     X, y = iris()
