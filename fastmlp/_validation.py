@@ -1,4 +1,5 @@
-"""The one place that inspects user input and raises.
+"""The one place that inspects user input and raises (its scans of float arrays for NaN/inf
+and of their largest magnitude in :mod:`fastmlp._finite`).
 
 Every message says what was wrong, what was expected, and how to fix it. Nothing here
 is on the hot path of a training step: inputs are checked once per call to ``fit``,
@@ -7,10 +8,11 @@ is on the hot path of a training step: inputs are checked once per call to ``fit
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
+
+from ._finite import cast_finite, check_finite, largest_magnitude
 
 
 def check_choice(value, valid, what):
@@ -76,88 +78,6 @@ def _as_numeric_array(a, name):
     return arr
 
 
-#: Elements per slice when scanning a large float array: a slice's minimum reads it from
-#: memory and its maximum then from cache (4 MB of float32, in L3). One pass over memory: half
-#: the time of a NaN/inf mask per slice and then a whole-array maximum and minimum (60,000
-#: rows of 784 float32: 9 ms against 23). A mask, to locate a bad value, is a slice's only.
-_SCAN_ELEMENTS = 1 << 20
-
-
-def _row_slices(arr):
-    """``arr`` (at least 1-d) in consecutive slices of whole rows, about
-    :data:`_SCAN_ELEMENTS` elements each: ``(first row, slice)`` pairs."""
-    row_size = arr.size // len(arr) if len(arr) else 1
-    rows = max(1, _SCAN_ELEMENTS // max(1, row_size))
-    for start in range(0, len(arr), rows):
-        yield start, arr[start:start + rows]
-
-
-def _first_non_finite(arr):
-    """Index of the first NaN/inf in a floating ``arr``, or None; scans by row slices."""
-    if arr.ndim == 0:
-        return None if np.isfinite(arr) else ()
-    for start, part in _row_slices(arr):
-        if not np.isfinite(part).all():
-            bad = np.argwhere(~np.isfinite(part))[0]
-            bad[0] += start
-            return tuple(int(i) for i in bad)
-    return None
-
-
-def largest_magnitude(X):
-    """The largest ``|x|`` in ``X`` as a float (0.0 when empty; NaN when ``X`` holds a NaN):
-    each slice's maximum and minus its minimum (:data:`_SCAN_ELEMENTS`), so no temporary the
-    size of ``X``."""
-    X = np.asarray(X)
-    if X.ndim == 0:
-        X = X.reshape(1)
-    largest = 0.0
-    for _, part in _row_slices(X):
-        if part.size:
-            hi, lo = float(part.max()), float(part.min())
-            if math.isnan(hi):  # a NaN is the maximum's result, and max() would drop it
-                return math.nan
-            largest = max(largest, hi, -lo)
-    return largest
-
-
-def _check_finite(arr, name):
-    """Raise ValueError naming the first NaN/inf of a float ``arr``; return its largest
-    ``|x|``, measured by the same pass (None for integers, which need no scan)."""
-    if not np.issubdtype(arr.dtype, np.floating):
-        return None
-    largest = largest_magnitude(arr)
-    if math.isfinite(largest):  # a NaN or inf reaches some slice's maximum or minimum
-        return largest
-    bad = _first_non_finite(arr)
-    where = ", ".join(str(i) for i in bad)
-    raise ValueError(
-        f"{name} contains {arr[bad]} at index ({where}); remove or impute non-finite values "
-        "(NaN, inf) before training or predicting"
-    )
-
-
-def _cast_finite(arr, dtype, name, largest=None):
-    """``arr`` as a C-contiguous array of ``dtype``, refusing values the cast turns into inf.
-
-    ``arr`` has passed :func:`_check_finite`, so only a narrowing float cast can add inf, and
-    only if ``arr``'s ``largest`` magnitude (None: not known) is over ``dtype``'s maximum."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = np.ascontiguousarray(arr, dtype=dtype)
-    narrowed = (np.issubdtype(arr.dtype, np.floating)
-                and np.dtype(dtype).itemsize < arr.dtype.itemsize
-                and (largest is None or largest > float(np.finfo(dtype).max)))
-    bad = _first_non_finite(out) if narrowed else None
-    if bad is not None:
-        where = ", ".join(str(i) for i in bad)
-        kind = np.dtype(dtype).name
-        raise ValueError(
-            f"{name} holds {arr[bad]} at index ({where}), too large for {kind} (its "
-            f"maximum is {np.finfo(dtype).max:.3g}); scale {name} down or use dtype='float64'"
-        )
-    return out
-
-
 def check_X(X, n_features, layer, dtype, compact=False, measure=False):
     """Validate features and return them as a C-contiguous ``(n, n_features)`` array of ``dtype``.
 
@@ -188,9 +108,9 @@ def check_X(X, n_features, layer, dtype, compact=False, measure=False):
     if compact and np.issubdtype(arr.dtype, np.integer) and arr.dtype.itemsize <= 2:
         out, largest = np.ascontiguousarray(arr), None  # exact in float32 and float64
     else:
-        largest = _check_finite(arr, "X")
+        largest = check_finite(arr, "X")
         # Values that overflow the model's float type (float64 1e300 into float32) are refused.
-        out = _cast_finite(arr, dtype, "X", largest)
+        out = cast_finite(arr, dtype, "X", largest)
         if measure and largest is None:  # integers of 32 bits or more, now floats
             largest = largest_magnitude(arr)
     return (out, largest) if measure else out
@@ -213,7 +133,7 @@ def check_labels(y, n_classes):
     arr = _as_numeric_array(y, "y")
     if arr.size == 0:
         raise ValueError(f"y is empty (shape {arr.shape}); pass one label per sample")
-    _check_finite(arr, "y")
+    check_finite(arr, "y")
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim == 2:
@@ -253,7 +173,7 @@ def check_targets(y, n_outputs, dtype):
     arr = _as_numeric_array(y, "y")
     if arr.size == 0:
         raise ValueError(f"y is empty (shape {arr.shape}); pass one target row per sample")
-    largest = _check_finite(arr, "y")
+    largest = check_finite(arr, "y")
     if arr.ndim == 1 and n_outputs == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] != n_outputs:
@@ -261,7 +181,7 @@ def check_targets(y, n_outputs, dtype):
             f"y must have shape (n_samples, {n_outputs}) to match the model's {n_outputs} "
             f"outputs, got shape {arr.shape}"
         )
-    return _cast_finite(arr, dtype, "y", largest)
+    return cast_finite(arr, dtype, "y", largest)
 
 
 def check_indicator_targets(y, n_outputs, dtype):
@@ -287,12 +207,12 @@ def check_sample_weight(sample_weight, n, dtype):
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(f"sample_weight must have shape ({n},), one weight per sample, got "
                          f"shape {arr.shape}")
-    largest = _check_finite(arr, "sample_weight")
+    largest = check_finite(arr, "sample_weight")
     if (arr < 0).any():
         i = int(np.argmax(arr < 0))
         raise ValueError(f"sample_weight holds the negative weight {arr[i]} at index {i}; "
                          "weights must be >= 0")
-    arr = _cast_finite(arr, dtype, "sample_weight", largest)
+    arr = cast_finite(arr, dtype, "sample_weight", largest)
     if not arr.any():
         raise ValueError("sample_weight is all zero: sample weights must contain at least one "
                          "non-zero number")

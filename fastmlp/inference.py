@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from . import _validation as check
+from ._finite import largest_magnitude
 
 #: Rows per chunk in predict/evaluate: bounds memory on large inputs, big enough for BLAS.
 _INFERENCE_BATCH = 4096
@@ -69,7 +70,7 @@ class Inference:
             warnings.warn(
                 f"the network's outputs are not finite for {bad} of {len(X)} rows: their inputs "
                 f"overflow {np.dtype(self.dtype).name} arithmetic (the largest input is "
-                f"{check.largest_magnitude(X):.3g}), so their predictions mean "
+                f"{largest_magnitude(X):.3g}), so their predictions mean "
                 f"nothing; scale the inputs as for training", RuntimeWarning, stacklevel=3)
         return np.concatenate(parts)
 
@@ -126,7 +127,7 @@ class Inference:
         if not np.isfinite(result["loss"]):
             warnings.warn(
                 f"the loss on these inputs is {result['loss']}: the inputs (largest "
-                f"{check.largest_magnitude(X):.3g}) or the weights overflow "
+                f"{largest_magnitude(X):.3g}) or the weights overflow "
                 f"{np.dtype(self.dtype).name} arithmetic, so the accuracy means nothing; scale "
                 f"the inputs as for training", RuntimeWarning, stacklevel=2)
         return result

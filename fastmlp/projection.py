@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 
 from . import _validation as check
+from ._finite import check_finite
 from .model import Sequential
 
 #: The most features :meth:`PrincipalComponents.fit` takes. It forms the full covariance and
@@ -93,7 +94,7 @@ class PrincipalComponents:
             raise ValueError(f"n_components is {self.n_components}, but X has only "
                              f"{n_features} features; keep at most {n_features} components")
         sample = X[::math.ceil(n_rows / self.max_rows)]
-        check._check_finite(sample, "X")
+        check_finite(sample, "X")
         sample = sample.astype(np.float64)
         self.mean_ = sample.mean(axis=0)
         sample -= self.mean_
