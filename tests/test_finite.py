@@ -3,6 +3,8 @@ the largest magnitude on its way."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fastmlp import _finite as finite
 
@@ -48,3 +50,31 @@ def test_a_narrowing_cast_is_checked_only_when_a_value_can_overflow():
     X[0, 1] = 1e39
     with pytest.raises(ValueError, match=r"X holds 1e\+39 at index \(0, 1\), too large"):
         finite.cast_finite(X, np.float32, "X", finite.check_finite(X, "X"))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(shape=st.tuples(st.integers(1, 9), st.integers(1, 6)),
+       dtype=st.sampled_from([np.float32, np.float64]),
+       specials=st.lists(st.tuples(st.integers(0, 53), st.sampled_from(
+           [np.nan, np.inf, -np.inf, 1e30, -1e30, 0.0])), max_size=4),
+       slice_elements=st.integers(1, 20), seed=st.integers(0, 2 ** 16))
+def test_the_scan_agrees_with_a_whole_array_reference(shape, dtype, specials, slice_elements,
+                                                      seed):
+    X = np.random.default_rng(seed).normal(size=shape).astype(dtype)
+    for flat, value in specials:
+        X.flat[flat % X.size] = value
+    bad = ~np.isfinite(X)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(finite, "_SCAN_ELEMENTS", slice_elements)
+        _agree(X, bad)
+
+
+def _agree(X, bad):
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        assert finite.first_non_finite(X) == first
+        with pytest.raises(ValueError, match=rf"at index \({first[0]}, {first[1]}\)"):
+            finite.check_finite(X, "X")
+    else:
+        assert finite.first_non_finite(X) is None
+        assert finite.check_finite(X, "X") == float(np.abs(X).max())
