@@ -48,7 +48,10 @@ class Inference:
 
     def _check_Xy(self, X, y, compact=False, measure=False):
         """Validated ``X, y`` (with ``measure``, ``X, y, X's largest |x|``)."""
-        X, largest = self._check_X(X, compact, measure=True)
+        if measure:
+            X, largest = self._check_X(X, compact, measure=True)
+        else:
+            X, largest = self._check_X(X, compact), None
         y = self._check_y(y)
         check.check_lengths(X, y)
         return (X, y, largest) if measure else (X, y)

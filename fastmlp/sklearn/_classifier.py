@@ -217,8 +217,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _decode(self, outputs):
         """Labels from output activations, as scikit-learn's ``LabelBinarizer`` decodes them."""
         if self._label_binarizer.y_type_ == "multiclass":
-            # Its rule (the first largest output's class), without its dispatch: a quarter
-            # of a one-row predict's time.
+            # Its rule (the first largest output's class), without its array-API dispatch,
+            # which took a third of a one-row predict.
             return self.classes_[outputs.argmax(axis=1)]
         if outputs.shape[1] == 1:
             outputs = outputs.ravel()
