@@ -246,31 +246,11 @@ def test_ctrl_c_mid_training_keeps_the_epochs_done_with_scikit_learns_warning(mo
     assert clf.predict(X).shape == y.shape
 
 
-def test_epoch_rules_run_on_one_blas_thread(monkeypatch):
+@pytest.mark.parametrize("sparse", [False, True])
+def test_epoch_rules_run_on_one_blas_thread(monkeypatch, sparse):
     # Their products (the penalty's sum of squares, a validation score) on two BLAS threads
-    # left the second spinning where the next epoch trained.
-    from fastmlp.backends import _blas
-    from fastmlp.sklearn import _stochastic
-
-    if _blas.blas_threads() is None:
-        pytest.skip("the kernels' BLAS cannot tell its thread count")
-    seen = []
-    original = _stochastic.squared_weight_norm
-
-    def spy(model, head):
-        seen.append(_blas.blas_threads())
-        return original(model, head)
-
-    monkeypatch.setattr(_stochastic, "squared_weight_norm", spy)
-    X, y = iris()
-    with fastmlp.threads(2), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
-        assert _blas.blas_threads() == 2
-    assert seen == [1, 1, 1]
-
-
-def test_epoch_rules_run_on_one_blas_thread_for_sparse_input_too(monkeypatch):
+    # left the second spinning where the next epoch trained; dense input trains in one fit
+    # whose callback applies the rules, sparse input in a fit per chunk between them.
     import scipy.sparse as sp
 
     from fastmlp.backends import _blas
@@ -290,6 +270,6 @@ def test_epoch_rules_run_on_one_blas_thread_for_sparse_input_too(monkeypatch):
     with fastmlp.threads(2), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(
-            sp.csr_matrix(X), y)
+            sp.csr_matrix(X) if sparse else X, y)
         assert _blas.blas_threads() == 2
     assert seen == [1, 1, 1]
