@@ -192,18 +192,46 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_
             head = classifier_head(binarizer.y_type_, len(binarizer.classes_))
-        else:
-            found = unique_labels(y)
-            if self.warm_start and not incremental:
-                if set(found) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same classes as in the "
-                        f"previous call to fit. Previously got {self.classes_}, `y` has {found}")
-            elif len(np.setdiff1d(found, self.classes_, assume_unique=True)):
-                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                                 f"{self.classes_}. 'y' has {found}.")
-            head = self._head
-        return self._label_binarizer.transform(y).astype(bool), head
+            return binarizer.transform(y).astype(bool), head
+        if incremental:
+            Y = self._indicator_of_known_labels(y)
+            if Y is not None:
+                return Y, self._head
+        found = unique_labels(y)
+        if self.warm_start and not incremental:
+            if set(found) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {found}")
+        elif len(np.setdiff1d(found, self.classes_, assume_unique=True)):
+            raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                             f"{self.classes_}. 'y' has {found}.")
+        return self._label_binarizer.transform(y).astype(bool), self._head
+
+    def _indicator_of_known_labels(self, y):
+        """The binarizer's label indicator of ``y (n_samples,)``, shape ``(n_samples, 1)`` for
+        two classes and ``(n_samples, n_classes)`` for more, when every label is one of
+        ``classes_``; None otherwise (and for multi-label or mixed-type targets), left to the
+        binarizer and its checks, which say what is wrong.
+
+        A ``partial_fit`` call on a batch of 200 digits spent more time in those checks and
+        the binarizer's ``transform`` (each working out the target's type again) than in its
+        epoch; a sorted search of ``classes_`` gives the same indicator.
+        """
+        classes = self.classes_
+        kind = self._label_binarizer.y_type_
+        numeric = y.dtype.kind in "biuf" and classes.dtype.kind in "biuf"
+        if (kind not in ("binary", "multiclass") or y.ndim != 1
+                or not (numeric or y.dtype.kind == classes.dtype.kind == "U")):
+            return None
+        codes = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+        if not np.array_equal(classes[codes], y):
+            return None
+        if kind == "binary":
+            return (codes == 1)[:, np.newaxis]
+        Y = np.zeros((len(y), len(classes)), dtype=bool)
+        Y[np.arange(len(y)), codes] = True
+        return Y
 
     def _stratify_validation(self, Y):
         # As scikit-learn: stratified for one output column (binary), not otherwise.

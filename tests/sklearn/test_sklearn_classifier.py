@@ -142,6 +142,34 @@ def test_partial_fit_needs_classes_first_and_refuses_new_ones():
     assert clf.score(X, y) > 0.8
 
 
+@pytest.mark.parametrize(("classes", "batch"), [
+    (np.array([10, -3, 7]), np.array([7, 7, 10, -3, 10])),
+    (np.array([0, 1]), np.array([1, 0, 0, 1, 1])),
+    (np.array([0, 1]), np.array([0, 0, 0])),
+    (np.array([1, 2, 3]), np.array([3.0, 1.0, 2.0, 2.0])),  # floats naming integer classes
+    (np.array(["b", "a", "c"]), np.array(["c", "a", "a", "b"])),
+    (np.array(["no", "yes"]), np.array(["yes", "yes", "no"])),
+], ids=["ints", "binary", "binary-one-class", "floats", "strings", "binary-strings"])
+def test_partial_fit_encodes_labels_as_the_binarizer(classes, batch):
+    X = np.random.default_rng(0).standard_normal((len(batch), 3))
+    clf = MLPClassifier(hidden_layer_sizes=(4,), random_state=0)
+    clf.partial_fit(X, batch, classes=classes)
+    expected = clf._label_binarizer.transform(batch).astype(bool)
+    Y = clf._indicator_of_known_labels(batch)
+    assert Y.dtype == bool and Y.shape == expected.shape
+    np.testing.assert_array_equal(Y, expected)
+    # Labels outside classes_ or of another type are the binarizer's to judge.
+    assert clf._indicator_of_known_labels(np.append(batch[:2], batch[0])) is not None
+    unknown = np.array([99, 99, 99]) if batch.dtype.kind != "U" else np.array(["zz"] * 3)
+    assert clf._indicator_of_known_labels(unknown) is None
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
+        clf.partial_fit(X[:3], unknown)
+    mixed = np.array([1, 0, 1]) if batch.dtype.kind == "U" else np.array(["a", "b", "a"])
+    assert clf._indicator_of_known_labels(mixed) is None
+    with pytest.raises(ValueError, match="Mix of label input types|not in `self.classes_`"):
+        clf.partial_fit(X[:3], mixed)
+
+
 def test_partial_fit_keeps_the_optimizer_state():
     # Two partial_fit calls over two halves equal one pass over the data without shuffling,
     # because Adam's moments and step count carry over.
