@@ -170,3 +170,10 @@ def test_the_roofline_script_refuses_bad_settings(monkeypatch, capsys):
     with pytest.raises(SystemExit) as stop:
         runpy.run_path(str(script), run_name="__main__")
     assert stop.value.code == 2 and "repeats and batch must be >= 1" in capsys.readouterr().err
+
+
+def test_the_roofline_script_refuses_a_negative_wait(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", [str(SCRIPT), "--wait-quiet", "-1"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(SCRIPT), run_name="__main__")
+    assert stop.value.code == 2 and "timeout >= 0" in capsys.readouterr().err
