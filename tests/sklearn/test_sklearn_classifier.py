@@ -158,8 +158,8 @@ def test_partial_fit_encodes_labels_as_the_binarizer(classes, batch):
     Y = clf._indicator_of_known_labels(batch)
     assert Y.dtype == bool and Y.shape == expected.shape
     np.testing.assert_array_equal(Y, expected)
-    # Labels outside classes_ or of another type are the binarizer's to judge.
     assert clf._indicator_of_known_labels(np.append(batch[:2], batch[0])) is not None
+    # Labels outside classes_ or of another type are the binarizer's to judge.
     unknown = np.array([99, 99, 99]) if batch.dtype.kind != "U" else np.array(["zz"] * 3)
     assert clf._indicator_of_known_labels(unknown) is None
     with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
