@@ -137,3 +137,20 @@ def test_targeted_sizes_get_a_roofline_row_and_verdict(monkeypatch):
     assert "R1: 16-8-3 epoch / its GEMMs alone = " in out.getvalue()
     assert not any(r["target"] == "T3" for r in rows)  # xor_steps=0 skips T3
 
+
+
+def test_the_script_waits_for_a_quiet_host_first_when_asked(monkeypatch, capsys):
+    waits = []
+    monkeypatch.setattr("fastmlp.bench.quiet_host.wait_for_quiet",
+                        lambda seconds: waits.append(seconds) or "host quiet: (scripted)")
+    _script(monkeypatch, "--sizes", "12-5-3", "--epochs", "1", "--repeats", "2", "--n-train",
+            "128", "--xor-steps", "10", "--no-peers", "--no-startup", "--no-roofline",
+            "--gemm-size", "128", "--wait-quiet", "30")
+    assert waits == [30.0]
+    assert capsys.readouterr().out.startswith("# host quiet: (scripted)\n# fastmlp peer comparison")
+
+
+def test_the_script_refuses_a_negative_wait(monkeypatch, capsys):
+    with pytest.raises(SystemExit) as stop:
+        _script(monkeypatch, "--wait-quiet", "-1")
+    assert stop.value.code == 2 and "timeout >= 0" in capsys.readouterr().err

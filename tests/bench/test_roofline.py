@@ -177,3 +177,15 @@ def test_the_roofline_script_refuses_a_negative_wait(monkeypatch, capsys):
     with pytest.raises(SystemExit) as stop:
         runpy.run_path(str(SCRIPT), run_name="__main__")
     assert stop.value.code == 2 and "timeout >= 0" in capsys.readouterr().err
+
+
+def test_the_roofline_script_waits_for_a_quiet_host_first_when_asked(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr("fastmlp.bench.quiet_host.wait_for_quiet",
+                        lambda seconds: calls.append(("wait", seconds)) or "host quiet: (scripted)")
+    monkeypatch.setattr("fastmlp.bench.roofline.run_roofline",
+                        lambda **kwargs: calls.append(("run", kwargs["sizes"])))
+    monkeypatch.setattr(sys, "argv", [str(SCRIPT), "--sizes", "10-6-3", "--wait-quiet", "45"])
+    runpy.run_path(str(SCRIPT), run_name="__main__")
+    assert calls == [("wait", 45.0), ("run", ["10-6-3"])]
+    assert capsys.readouterr().out == "# host quiet: (scripted)\n"
