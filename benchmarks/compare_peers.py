@@ -16,7 +16,7 @@ import sys
 
 from fastmlp._atomic import atomic_write
 from fastmlp.bench import run_peer_comparison
-from fastmlp.bench.quiet_host import wait_for_quiet
+from fastmlp.bench.quiet_host import add_wait_option, wait_if_asked
 
 
 def main(argv=None):
@@ -38,9 +38,7 @@ def main(argv=None):
     parser.add_argument("--baseline", metavar="PATH",
                         help="rows of an earlier run (--json): T1/T2 ask for no regression "
                              "of numba / torch against it")
-    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                        help="first wait up to SECONDS for a quiet phase of a shared host "
-                             "(default: 0, start at once)")
+    add_wait_option(parser)
     args = parser.parse_args(argv)
     baseline = None
     if args.baseline:
@@ -53,11 +51,7 @@ def main(argv=None):
         if not isinstance(baseline, list) or not all(isinstance(r, dict) for r in baseline):
             parser.error(f"--baseline {args.baseline}: not a results file (a JSON list of "
                          f"rows); pass a file written by --json")
-    if args.wait_quiet != 0:
-        try:
-            print(f"# {wait_for_quiet(args.wait_quiet)}", flush=True)
-        except ValueError as err:
-            parser.error(str(err))
+    wait_if_asked(args.wait_quiet)
     rows = run_peer_comparison(sizes=args.sizes, epochs=args.epochs, repeats=args.repeats,
                                peers=not args.no_peers, out=sys.stdout, n_train=args.n_train,
                                xor_steps=args.xor_steps, startup=not args.no_startup,

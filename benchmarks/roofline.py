@@ -8,7 +8,7 @@
 Everything runs in one process, interleaved, medians of --repeats (default 5); run it under
 the team's benchmark lock. The measurement is :func:`fastmlp.bench.roofline.run_roofline`;
 ``compare_peers.py`` prints its R1/R2 rows too. ``--wait-quiet`` only chooses when to start
-(:func:`fastmlp.bench.quiet_host.wait_for_quiet`), and prints what it saw first.
+(:mod:`fastmlp.bench.quiet_host`), and prints what it saw first.
 """
 
 import argparse
@@ -16,7 +16,7 @@ import contextlib
 import sys
 
 import fastmlp
-from fastmlp.bench.quiet_host import wait_for_quiet
+from fastmlp.bench.quiet_host import add_wait_option, wait_if_asked
 from fastmlp.bench.roofline import run_roofline
 
 
@@ -31,16 +31,13 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for BLAS and Numba, epoch and GEMMs alike (default: as "
                              "set; on a shared two-core host one thread gives steadier times)")
-    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                        help="first wait up to SECONDS for a quiet phase of a shared host "
-                             "(default: 0, start at once)")
+    add_wait_option(parser)
     args = parser.parse_args(argv)
     try:
         limit = (fastmlp.threads(args.threads) if args.threads is not None
                  else contextlib.nullcontext())
         with limit:
-            if args.wait_quiet != 0:  # a negative wait is refused by wait_for_quiet
-                print(f"# {wait_for_quiet(args.wait_quiet)}", flush=True)
+            wait_if_asked(args.wait_quiet)
             run_roofline(sizes=args.sizes, repeats=args.repeats, batch=args.batch,
                          n_train=args.n_train, out=sys.stdout)
     except ValueError as err:

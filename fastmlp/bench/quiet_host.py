@@ -13,6 +13,8 @@ host looked quiet, for the benchmark's report.
 
 from __future__ import annotations
 
+import argparse
+import sys
 import time
 
 import numpy as np
@@ -91,3 +93,29 @@ def wait_for_quiet(timeout, *, within=1.06, streak=3, learn=20.0, pause=1.0, pro
         if waited >= timeout:
             return f"host NOT found quiet in {timeout:g} s, started anyway: {summary}"
         sleep(pause)
+
+
+def add_wait_option(parser):
+    """Give a benchmark script's ``parser`` the option ``--wait-quiet SECONDS`` (default 0:
+    start at once); a negative wait is refused as the command line is read."""
+    parser.add_argument("--wait-quiet", type=_wait_seconds, default=0.0, metavar="SECONDS",
+                        help="first wait up to SECONDS for a quiet phase of a shared host "
+                             "(default: 0, start at once)")
+
+
+def _wait_seconds(text):
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not seconds >= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds >= 0, got {text!r}")
+    return seconds
+
+
+def wait_if_asked(seconds, out=None):
+    """Run :func:`wait_for_quiet` for up to ``seconds`` (none for 0) and write its line to
+    ``out`` (None: the standard output as it is then) as a comment, before the benchmark's
+    own header."""
+    if seconds:
+        print(f"# {wait_for_quiet(seconds)}", file=out or sys.stdout, flush=True)

@@ -153,4 +153,5 @@ def test_the_script_waits_for_a_quiet_host_first_when_asked(monkeypatch, capsys)
 def test_the_script_refuses_a_negative_wait(monkeypatch, capsys):
     with pytest.raises(SystemExit) as stop:
         _script(monkeypatch, "--wait-quiet", "-1")
-    assert stop.value.code == 2 and "timeout >= 0" in capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "--wait-quiet: expected seconds >= 0, got '-1'" in capsys.readouterr().err

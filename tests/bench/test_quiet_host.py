@@ -1,8 +1,17 @@
 """Waiting for a quiet host: the streak rule on scripted probe times, and the real probe."""
 
+import argparse
+import io
+
 import pytest
 
-from fastmlp.bench.quiet_host import gather_and_multiply_probe, wait_for_quiet
+from fastmlp.bench import quiet_host
+from fastmlp.bench.quiet_host import (
+    add_wait_option,
+    gather_and_multiply_probe,
+    wait_for_quiet,
+    wait_if_asked,
+)
 
 
 class Scripted:
@@ -70,3 +79,27 @@ def test_the_real_probe_times_its_pass():
     probe = gather_and_multiply_probe()
     seconds = [probe() for _ in range(2)]
     assert all(0 < s < 10 for s in seconds)
+
+
+def test_the_option_reads_seconds_and_refuses_what_is_not_a_wait(capsys):
+    parser = argparse.ArgumentParser()
+    add_wait_option(parser)
+    assert parser.parse_args([]).wait_quiet == 0.0
+    assert parser.parse_args(["--wait-quiet", "90"]).wait_quiet == 90.0
+    for text, message in [("-1", "expected seconds >= 0, got '-1'"),
+                          ("nan", "expected seconds >= 0, got 'nan'"),
+                          ("soon", "expected a number of seconds, got 'soon'")]:
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--wait-quiet", text])
+        assert f"--wait-quiet: {message}" in capsys.readouterr().err
+
+
+def test_waits_and_reports_only_when_asked(monkeypatch):
+    waits = []
+    monkeypatch.setattr(quiet_host, "wait_for_quiet",
+                        lambda seconds: waits.append(seconds) or "host quiet: (scripted)")
+    out = io.StringIO()
+    wait_if_asked(0.0, out=out)
+    assert waits == [] and out.getvalue() == ""
+    wait_if_asked(12.0, out=out)
+    assert waits == [12.0] and out.getvalue() == "# host quiet: (scripted)\n"

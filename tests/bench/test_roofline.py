@@ -176,7 +176,8 @@ def test_the_roofline_script_refuses_a_negative_wait(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", [str(SCRIPT), "--wait-quiet", "-1"])
     with pytest.raises(SystemExit) as stop:
         runpy.run_path(str(SCRIPT), run_name="__main__")
-    assert stop.value.code == 2 and "timeout >= 0" in capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "--wait-quiet: expected seconds >= 0, got '-1'" in capsys.readouterr().err
 
 
 def test_the_roofline_script_waits_for_a_quiet_host_first_when_asked(monkeypatch, capsys):
